@@ -1,0 +1,102 @@
+package dev.ssegateway.app;
+
+import dev.ssegateway.core.SettingsException;
+import dev.ssegateway.core.SettingsValidator;
+import io.vertx.core.Deployable;
+import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The entry point of the fat jar: the Vert.x 5 launcher ({@code -conf}, {@code -cluster},
+ * {@code -instances}, ...) plus what the gateway needs before anything starts: the conf file must exist
+ * and validate (otherwise one line naming the key and exit 1), its absolute path is handed to the
+ * config verticle, and a clustered start uses {@code conf/cluster.xml} (never Hazelcast's multicast
+ * default).
+ */
+public final class GatewayLauncher extends VertxApplication {
+
+  /** Key under which the absolute path of the {@code -conf} file reaches the app verticle. */
+  public static final String CONF_FILE_KEY = "_conf_file";
+
+  private GatewayLauncher(String[] args, VertxApplicationHooks hooks) {
+    super(args, hooks);
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("hazelcast.phone.home.enabled", System.getProperty("hazelcast.phone.home.enabled", "false"));
+    System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
+    List<String> argList = Arrays.asList(args);
+    String conf = confArgument(argList);
+    Path confFile = null;
+    if (conf != null && !conf.trim().startsWith("{")) {
+      Path p = Path.of(conf).toAbsolutePath().normalize();
+      if (!Files.isRegularFile(p)) {
+        fail("conf file " + p + " does not exist or is not a regular file");
+      }
+      confFile = p;
+    }
+    if (argList.contains("-cluster") || argList.contains("--cluster")) {
+      String problem = ClusterConfig.prepare();
+      if (problem != null) {
+        fail(problem);
+      }
+    }
+    int code = new GatewayLauncher(args, new Hooks(confFile)).launch();
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Validates the conf before Vert.x starts, passes the conf path on, and names the main verticle. */
+  private static final class Hooks implements VertxApplicationHooks {
+    private final Path confFile;
+
+    Hooks(Path confFile) {
+      this.confFile = confFile;
+    }
+
+    @Override
+    public JsonObject afterConfigParsed(JsonObject config) {
+      JsonObject conf = config == null ? new JsonObject() : config;
+      try {
+        SettingsValidator.fromConf(conf);
+      } catch (SettingsException e) {
+        fail("invalid configuration" + (confFile == null ? "" : " in " + confFile) + ": " + e.getMessage());
+      }
+      if (confFile != null) {
+        conf.put(CONF_FILE_KEY, confFile.toString());
+      }
+      return conf;
+    }
+
+    @Override
+    public Supplier<? extends Deployable> verticleSupplier() {
+      return AppVerticle::new;
+    }
+  }
+
+  static String confArgument(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if ((a.equals("-conf") || a.equals("--conf")) && i + 1 < args.size()) {
+        return args.get(i + 1);
+      }
+      if (a.startsWith("-conf=") || a.startsWith("--conf=")) {
+        return a.substring(a.indexOf('=') + 1);
+      }
+    }
+    return null;
+  }
+
+  private static void fail(String message) {
+    System.err.println("sse-gateway: " + message);
+    System.exit(1);
+  }
+}

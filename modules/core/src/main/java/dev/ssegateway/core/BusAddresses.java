@@ -1,0 +1,18 @@
+package dev.ssegateway.core;
+
+/**
+ * Every event bus address of the gateway. All events travel on one address: every gateway needs every
+ * event of every topic for its resume history, so per-topic addresses would buy nothing.
+ */
+public final class BusAddresses {
+
+  /** Published events ({@link Event#toBus()}), consumed by every node's fan-out. */
+  public static final String EVENTS = "sse-gateway.events";
+  /** Accepted settings, node-local: the config verticle publishes, gateway instances apply. */
+  public static final String SETTINGS_LOCAL = "sse-gateway.settings.local";
+  /** Settings changed through the admin endpoint, for every node of the cluster. */
+  public static final String SETTINGS_CLUSTER = "sse-gateway.settings.cluster";
+
+  private BusAddresses() {
+  }
+}

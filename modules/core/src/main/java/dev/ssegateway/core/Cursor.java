@@ -1,0 +1,158 @@
+package dev.ssegateway.core;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A stream position: for each origin, the highest sequence number covered. It is the SSE {@code id:}
+ * the gateway sends, written {@code origin:seq[,origin:seq...]} with seq in base 36, e.g.
+ * {@code node1:kx3b2q9a,node2:kx3b2rz1}. A client that presents it with {@code Last-Event-ID} has
+ * received every event of its topics up to those numbers, whichever gateway it talks to next.
+ * Immutable.
+ */
+public final class Cursor {
+
+  public static final Cursor EMPTY = new Cursor(new TreeMap<>());
+  public static final int MAX_TEXT_LENGTH = 4096;
+  public static final int MAX_ORIGINS = 64;
+  private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
+  private final TreeMap<String, Long> positions;
+  private String text;
+
+  private Cursor(TreeMap<String, Long> positions) {
+    this.positions = positions;
+  }
+
+  /** Null when {@code origin} is a valid origin name, otherwise why not. */
+  public static String originProblem(String origin) {
+    return origin != null && ORIGIN.matcher(origin).matches() ? null
+        : "origin must be 1..32 characters of A-Z a-z 0-9 _ -";
+  }
+
+  public static String formatSeq(long seq) {
+    return Long.toString(seq, 36);
+  }
+
+  /**
+   * Parses a {@code Last-Event-ID}.
+   *
+   * @throws IllegalArgumentException with a one-line reason when it is not a cursor this gateway issued
+   */
+  public static Cursor parse(String text) {
+    if (text == null || text.isEmpty()) {
+      return EMPTY;
+    }
+    if (text.length() > MAX_TEXT_LENGTH) {
+      throw new IllegalArgumentException("Last-Event-ID is longer than " + MAX_TEXT_LENGTH + " characters");
+    }
+    TreeMap<String, Long> positions = new TreeMap<>();
+    for (String part : text.split(",", -1)) {
+      int colon = part.indexOf(':');
+      String origin = colon < 0 ? part : part.substring(0, colon);
+      if (colon < 0 || originProblem(origin) != null) {
+        throw new IllegalArgumentException("Last-Event-ID '" + Topics.printable(text)
+            + "' is not a gateway cursor: expected origin:seq[,origin:seq...]");
+      }
+      long seq;
+      try {
+        seq = Long.parseLong(part.substring(colon + 1), 36);
+      } catch (NumberFormatException e) {
+        seq = -1;
+      }
+      if (seq < 0) {
+        throw new IllegalArgumentException("Last-Event-ID '" + Topics.printable(text)
+            + "' has an invalid sequence number for origin " + origin);
+      }
+      if (positions.put(origin, seq) != null) {
+        throw new IllegalArgumentException("Last-Event-ID names origin " + origin + " twice");
+      }
+    }
+    if (positions.size() > MAX_ORIGINS) {
+      throw new IllegalArgumentException("Last-Event-ID names more than " + MAX_ORIGINS + " origins");
+    }
+    return new Cursor(positions);
+  }
+
+  /** The covered seq of {@code origin}, or -1 when this cursor does not name it. */
+  public long position(String origin) {
+    Long seq = positions.get(origin);
+    return seq == null ? -1 : seq;
+  }
+
+  public boolean isEmpty() {
+    return positions.isEmpty();
+  }
+
+  public Map<String, Long> positions() {
+    return Collections.unmodifiableMap(positions);
+  }
+
+  /** This cursor moved to {@code seq} for {@code origin} (never backwards). */
+  public Cursor advance(String origin, long seq) {
+    Long current = positions.get(origin);
+    if (current != null && current >= seq) {
+      return this;
+    }
+    TreeMap<String, Long> next = new TreeMap<>(positions);
+    next.put(origin, seq);
+    return new Cursor(next);
+  }
+
+  /** This cursor without {@code origin}. */
+  public Cursor without(String origin) {
+    if (!positions.containsKey(origin)) {
+      return this;
+    }
+    TreeMap<String, Long> next = new TreeMap<>(positions);
+    next.remove(origin);
+    return new Cursor(next);
+  }
+
+  /** The highest position of each origin in either cursor. */
+  public Cursor merge(Cursor other) {
+    Cursor result = this;
+    for (Map.Entry<String, Long> e : other.positions.entrySet()) {
+      result = result.advance(e.getKey(), e.getValue());
+    }
+    return result;
+  }
+
+  /** True when this cursor is at or beyond {@code other} for every origin {@code other} names. */
+  public boolean covers(Cursor other) {
+    for (Map.Entry<String, Long> e : other.positions.entrySet()) {
+      if (position(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    String t = text;
+    if (t == null) {
+      StringBuilder b = new StringBuilder();
+      positions.forEach((origin, seq) -> {
+        if (b.length() > 0) {
+          b.append(',');
+        }
+        b.append(origin).append(':').append(formatSeq(seq));
+      });
+      text = t = b.toString();
+    }
+    return t;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Cursor && ((Cursor) o).positions.equals(positions);
+  }
+
+  @Override
+  public int hashCode() {
+    return positions.hashCode();
+  }
+}

@@ -1,0 +1,160 @@
+package dev.ssegateway.core;
+
+import dev.ssegateway.core.Setting.Reload;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's settings: every key with its default, range and reload behaviour, and an immutable
+ * set of values. Build one with {@link SettingsValidator}; every value in it has been validated.
+ * In the conf file a key {@code a.b} may be written flat ({@code "a.b": 1}) or nested
+ * ({@code "a": {"b": 1}}).
+ */
+public final class GatewaySettings {
+
+  private static final Reload LIVE = Reload.LIVE;
+  private static final Reload RESTART = Reload.RESTART;
+
+  public static final Setting<String> NODE_ID = Setting.text("node_id", "",
+      "[A-Za-z0-9_-]{0,32}", RESTART,
+      "name of this node: the origin part of event ids it assigns; empty = a random name");
+  public static final Setting<String> HTTP_HOST = Setting.text("http.host", "0.0.0.0",
+      "[A-Za-z0-9.:\\[\\]_-]{1,255}", RESTART, "address the HTTP server binds to");
+  public static final Setting<Integer> HTTP_PORT = Setting.integer("http.port", 8080, 0, 65535, RESTART,
+      "HTTP port (0 = any free port)");
+  public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 256, RESTART,
+      "gateway verticle instances, one event loop each; 0 = one per CPU core");
+  public static final Setting<Integer> HEARTBEAT_MS = Setting.integer("heartbeat_ms", 10000, 1000, 60000, LIVE,
+      "interval of each connection's heartbeat");
+  public static final Setting<String> HEARTBEAT_MODE = Setting.choice("heartbeat_mode", "event",
+      List.of("event", "comment"), LIVE,
+      "event = a named 'heartbeat' event visible to browser code; comment = an SSE comment line");
+  public static final Setting<Integer> RETRY_MS = Setting.integer("retry_ms", 500, 100, 60000, LIVE,
+      "reconnect base delay announced to clients in the 'retry:' field");
+  public static final Setting<Integer> HISTORY_MAX_EVENTS = Setting.integer("history.max_events", 1000, 0, 1_000_000,
+      LIVE, "events kept per topic for Last-Event-ID resume");
+  public static final Setting<Integer> HISTORY_MAX_AGE_MS = Setting.integer("history.max_age_ms", 300_000, 1000,
+      86_400_000, LIVE, "oldest event kept for resume, in ms");
+  public static final Setting<Integer> HISTORY_MAX_TOPICS = Setting.integer("history.max_topics", 10_000, 1,
+      1_000_000, LIVE, "topics with a history; the least recently published topic is dropped beyond it");
+  public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer("limits.max_event_bytes", 65536, 16,
+      16 * 1024 * 1024, LIVE, "largest event data accepted, in UTF-8 bytes");
+  public static final Setting<Integer> MAX_TOPICS_PER_CONNECTION = Setting.integer("limits.max_topics_per_connection",
+      32, 1, 1024, LIVE, "topics one stream may subscribe to");
+  public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("limits.max_connections", 100_000, 1,
+      10_000_000, LIVE, "open streams per node; beyond it new streams get 503 with Retry-After");
+  public static final Setting<Integer> WRITE_QUEUE_BYTES = Setting.integer("limits.write_queue_bytes", 1024 * 1024,
+      4096, 64 * 1024 * 1024, LIVE,
+      "bytes a slow client may owe before its stream is cut (it resumes from its last id)");
+  public static final Setting<Boolean> TICKER_ENABLED = Setting.flag("ticker.enabled", false, RESTART,
+      "run the demo ticker publisher on this node");
+  public static final Setting<String> TICKER_TOPIC = Setting.text("ticker.topic", "demo", Topics.TOPIC_REGEX, RESTART,
+      "topic of the ticker's events");
+  public static final Setting<Integer> TICKER_INTERVAL_MS = Setting.integer("ticker.interval_ms", 1000, 10,
+      3_600_000, RESTART, "interval of the ticker's events");
+  public static final Setting<Boolean> INGEST_ENABLED = Setting.flag("ingest.enabled", true, RESTART,
+      "serve POST /publish/{topic}");
+  public static final Setting<String> INGEST_TOKEN = Setting.text("ingest.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
+      "bearer token required by POST /publish; empty = only loopback peers may publish");
+  public static final Setting<String> ADMIN_TOKEN = Setting.text("admin.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
+      "bearer token required by /admin/*; empty = only loopback peers");
+  public static final Setting<Integer> CONFIG_SCAN_MS = Setting.integer("config.scan_ms", 1000, 100, 60000, RESTART,
+      "how often the conf file is checked for changes");
+
+  /** Every key, in documentation order. */
+  public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
+      HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
+      MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
+      TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN, CONFIG_SCAN_MS);
+
+  private static final GatewaySettings DEFAULTS;
+
+  static {
+    Map<Setting<?>, Object> values = new LinkedHashMap<>();
+    ALL.forEach(s -> values.put(s, s.defaultValue()));
+    DEFAULTS = new GatewaySettings(values);
+  }
+
+  private final Map<Setting<?>, Object> values;
+
+  GatewaySettings(Map<Setting<?>, Object> values) {
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+  }
+
+  public static GatewaySettings defaults() {
+    return DEFAULTS;
+  }
+
+  /** The descriptor of a key, or null when no such key exists. */
+  public static Setting<?> find(String key) {
+    for (Setting<?> s : ALL) {
+      if (s.key().equals(key)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  public <T> T get(Setting<T> setting) {
+    return setting.type().cast(values.get(setting));
+  }
+
+  public int heartbeatMs() { return get(HEARTBEAT_MS); }
+  public boolean heartbeatAsComment() { return "comment".equals(get(HEARTBEAT_MODE)); }
+  public int retryMs() { return get(RETRY_MS); }
+  public int maxEventBytes() { return get(MAX_EVENT_BYTES); }
+
+  /** This node's origin name: the configured {@code node_id} or {@code fallback} when it is empty. */
+  public String nodeId(String fallback) {
+    String id = get(NODE_ID);
+    return id.isEmpty() ? fallback : id;
+  }
+
+  /** The keys whose values differ between this and {@code other}. */
+  public List<Setting<?>> changedFrom(GatewaySettings other) {
+    return ALL.stream().filter(s -> !values.get(s).equals(other.values.get(s))).toList();
+  }
+
+  GatewaySettings with(Map<Setting<?>, Object> changes) {
+    Map<Setting<?>, Object> next = new LinkedHashMap<>(values);
+    next.putAll(changes);
+    return new GatewaySettings(next);
+  }
+
+  /** Flat JSON ({@code "http.port": 8080}); secrets are masked. Parses back with {@link SettingsValidator}. */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject();
+    values.forEach((s, v) -> json.put(s.key(), v));
+    return json;
+  }
+
+  /** Like {@link #toJson()} with tokens replaced by {@code "***"} when set: for display. */
+  public JsonObject toPublicJson() {
+    JsonObject json = toJson();
+    for (Setting<String> secret : List.of(INGEST_TOKEN, ADMIN_TOKEN)) {
+      if (!get(secret).isEmpty()) {
+        json.put(secret.key(), "***");
+      }
+    }
+    return json;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GatewaySettings && ((GatewaySettings) o).values.equals(values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return toPublicJson().encode();
+  }
+}

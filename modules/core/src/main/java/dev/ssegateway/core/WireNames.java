@@ -1,0 +1,24 @@
+package dev.ssegateway.core;
+
+/** Names on the wire that clients rely on: SSE event types the gateway itself sends, headers, parameters. */
+public final class WireNames {
+
+  /** First event of every stream: node, heartbeat interval, stream position. */
+  public static final String HELLO = "hello";
+  /** Periodic liveness event; its data carries the current {@code heartbeat_ms}. */
+  public static final String HEARTBEAT = "heartbeat";
+  /** Events between the client's position and the retained history were lost; data says which. */
+  public static final String RESET = "reset";
+  /** An event with an id could not be delivered; data names the id and the reason. */
+  public static final String DROPPED = "dropped";
+
+  public static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
+  public static final String LAST_EVENT_ID_PARAM = "lastEventId";
+  public static final String TOPIC_PARAM = "topic";
+  public static final String EVENT_PARAM = "event";
+
+  public static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+
+  private WireNames() {
+  }
+}

@@ -1,0 +1,97 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.core.Cursor;
+import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.HttpErrors;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.Topics;
+import dev.ssegateway.core.WireNames;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code GET /events?topic=A&topic=B}: validates the request, opens the stream with the wire contract's
+ * headers and asks the {@link FanOut} for its resume plan. Every refusal is a status with a JSON body.
+ */
+final class EventsHandler implements Handler<RoutingContext> {
+
+  private final FanOut fanOut;
+  private final Lane lane;
+  private final GatewayStats stats;
+  private final LiveSettings live;
+
+  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live) {
+    this.fanOut = fanOut;
+    this.lane = lane;
+    this.stats = stats;
+    this.live = live;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    GatewaySettings settings = live.current();
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    List<String> requested = ctx.queryParam(WireNames.TOPIC_PARAM);
+    if (requested.isEmpty()) {
+      reject(response, 400, "missing_topic", "give at least one topic: /events?topic=NAME[&topic=NAME2]");
+      return;
+    }
+    Set<String> topics = new LinkedHashSet<>();
+    for (String topic : requested) {
+      String problem = Topics.topicProblem(topic);
+      if (problem != null) {
+        reject(response, 400, "invalid_topic", problem);
+        return;
+      }
+      topics.add(topic);
+    }
+    int maxTopics = settings.get(GatewaySettings.MAX_TOPICS_PER_CONNECTION);
+    if (topics.size() > maxTopics) {
+      reject(response, 400, "too_many_topics", topics.size() + " topics requested; limits.max_topics_per_connection is "
+          + maxTopics);
+      return;
+    }
+    String lastId = request.getHeader(WireNames.LAST_EVENT_ID_HEADER);
+    if (lastId == null) {
+      lastId = request.getParam(WireNames.LAST_EVENT_ID_PARAM);
+    }
+    Cursor from;
+    try {
+      from = lastId == null ? null : Cursor.parse(lastId.trim());
+    } catch (IllegalArgumentException e) {
+      reject(response, 400, "invalid_last_event_id", e.getMessage());
+      return;
+    }
+    int maxConnections = settings.get(GatewaySettings.MAX_CONNECTIONS);
+    if (stats.openStreams() >= maxConnections) {
+      response.putHeader("Retry-After", "1");
+      reject(response, 503, "too_many_streams", "this node holds limits.max_connections=" + maxConnections
+          + " streams; retry later or on another node");
+      return;
+    }
+    stats.openStreams.increment();
+    stats.streamsOpened.increment();
+    String peer = request.remoteAddress() == null ? "?" : request.remoteAddress().host();
+    StreamConnection c = new StreamConnection(response, topics, peer, System.currentTimeMillis());
+    response.setChunked(true)
+        .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
+        .putHeader("Content-Type", WireNames.EVENT_STREAM)
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    response.closeHandler(v -> lane.remove(c));
+    response.exceptionHandler(err -> lane.remove(c));
+    fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));
+  }
+
+  private void reject(HttpServerResponse response, int status, String code, String message) {
+    stats.rejectedRequests.increment();
+    HttpErrors.send(response, status, code, message);
+  }
+}

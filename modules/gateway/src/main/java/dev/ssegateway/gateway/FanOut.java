@@ -1,0 +1,258 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.core.BadEventException;
+import dev.ssegateway.core.BusAddresses;
+import dev.ssegateway.core.Cursor;
+import dev.ssegateway.core.Event;
+import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.WireNames;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The node's single consumer of {@link BusAddresses#EVENTS}. For each event it advances the node's
+ * stream position, encodes the event once, appends it to its topic's history (whether or not anyone
+ * here subscribes) and hands the encoded bytes to every {@link Lane}, each on its own event loop.
+ * It also answers resume requests; since it runs on one context, a plan and the live events that follow
+ * it reach a lane in order, with no gap and no duplicate at the handover.
+ */
+public final class FanOut extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
+  private static final long SWEEP_MS = 1000;
+
+  /** Per origin: the last seq seen and the seq from which this node has seen every event. */
+  private static final class OriginState {
+    long last;
+    long coveredFrom;
+  }
+
+  private final GatewayStats stats;
+  private final List<Lane> lanes = new CopyOnWriteArrayList<>();
+  private final Map<String, OriginState> origins = new HashMap<>();
+  private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
+  private final Map<String, Long> droppedTopicMarks = new HashMap<>();
+  private final RateLimitedLog badEventLog = new RateLimitedLog(LOG, 10_000);
+  private Cursor position = Cursor.EMPTY;
+  private long arrivals;
+  private long historyBytes;
+  private MessageConsumer<Object> consumer;
+  private Context hub;
+
+  public FanOut(GatewayStats stats) {
+    this.stats = stats;
+  }
+
+  @Override
+  public Future<?> start() {
+    hub = context;
+    vertx.setPeriodic(SWEEP_MS, id -> sweep());
+    consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  void attach(Lane lane) {
+    lanes.add(lane);
+  }
+
+  void detach(Lane lane) {
+    lanes.remove(lane);
+  }
+
+  /**
+   * Computes the resume plan for a new stream on the hub context, then runs {@code start} with it on the
+   * lane's context, before any live event published after the plan reaches that lane.
+   */
+  void subscribe(Lane lane, Set<String> topics, Cursor from, java.util.function.Consumer<ResumePlan> start) {
+    hub.runOnContext(v -> {
+      ResumePlan plan;
+      try {
+        plan = plan(topics, from);
+      } catch (RuntimeException e) {
+        LOG.error("event=resume_failed topics={} cause={}", topics, e.toString(), e);
+        plan = new ResumePlan(position, List.of(), resetNotice(from, List.of(new JsonObject()
+            .put("reason", "internal_error").put("message", e.toString()))), null);
+      }
+      ResumePlan ready = plan;
+      lane.context().runOnContext(x -> start.accept(ready));
+    });
+  }
+
+  private void onMessage(Message<Object> message) {
+    GatewaySettings settings = LiveSettings.of(vertx).current();
+    Event event;
+    try {
+      event = Event.fromBus(message.body(), settings.maxEventBytes());
+    } catch (Event.Undeliverable u) {
+      stats.eventsDropped.increment();
+      badEventLog.warn(u.reason(), "event=event_dropped id={}:{} topic={} reason={} detail=\"{}\"",
+          u.origin(), Cursor.formatSeq(u.seq()), u.topic(), u.reason(), u.getMessage());
+      JsonObject notice = new JsonObject().put("id", u.origin() + ":" + Cursor.formatSeq(u.seq()))
+          .put("topic", u.topic()).put("reason", u.reason()).put("message", u.getMessage());
+      accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, notice.encode(), 0, settings);
+      return;
+    } catch (BadEventException b) {
+      stats.eventsDropped.increment();
+      badEventLog.warn(b.reason(), "event=bus_message_refused reason={} detail=\"{}\"", b.reason(), b.getMessage());
+      return;
+    }
+    try {
+      accept(event.topic(), event.origin(), event.seq(), event.type(), event.data(), event.publishedAtMs(), settings);
+    } catch (RuntimeException e) {
+      stats.eventsDropped.increment();
+      badEventLog.warn(e.getClass().getName(), "event=event_failed id={} cause=\"{}\"", event.idText(), e.toString());
+    }
+  }
+
+  private void accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
+                      GatewaySettings settings) {
+    OriginState state = origins.computeIfAbsent(origin, o -> new OriginState());
+    if (state.last != 0 && seq <= state.last) {
+      stats.duplicatesIgnored.increment();
+      return;
+    }
+    if (state.last == 0 || seq != state.last + 1) {
+      state.coveredFrom = seq;
+    }
+    state.last = seq;
+    position = position.advance(origin, seq);
+    long now = System.currentTimeMillis();
+    EncodedEvent encoded = new EncodedEvent(topic, origin, seq, ++arrivals, position, type, data, now, publishedAtMs);
+    stats.eventsReceived.increment();
+    remember(encoded, settings);
+    for (Lane lane : lanes) {
+      lane.context().runOnContext(v -> lane.deliver(encoded));
+    }
+  }
+
+  private void remember(EncodedEvent e, GatewaySettings settings) {
+    int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
+    TopicHistory history = histories.get(e.topic);
+    if (history == null) {
+      history = new TopicHistory();
+      histories.put(e.topic, history);
+      dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
+    }
+    long before = history.bytes();
+    history.append(e, maxEvents);
+    historyBytes += history.bytes() - before;
+  }
+
+  private void dropLeastRecentTopics(int maxTopics) {
+    Iterator<Map.Entry<String, TopicHistory>> it = histories.entrySet().iterator();
+    while (histories.size() > maxTopics && it.hasNext()) {
+      TopicHistory dropped = it.next().getValue();
+      dropped.evictOlderThan(Long.MAX_VALUE);
+      dropped.evictedMarks().forEach((o, s) -> droppedTopicMarks.merge(o, s, Math::max));
+      historyBytes -= dropped.bytes();
+      it.remove();
+    }
+  }
+
+  private void sweep() {
+    GatewaySettings settings = LiveSettings.of(vertx).current();
+    long min = System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS);
+    int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
+    long total = 0;
+    long retained = 0;
+    for (TopicHistory h : histories.values()) {
+      h.evictOlderThan(min);
+      while (h.size() > maxEvents) {
+        h.evictOlderThan(Long.MAX_VALUE);
+      }
+      total += h.bytes();
+      retained += h.size();
+    }
+    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
+    historyBytes = total;
+    stats.historyBytes.set(total);
+    stats.historyEvents.set(retained);
+  }
+
+  private ResumePlan plan(Set<String> topics, Cursor from) {
+    if (from == null) {
+      return new ResumePlan(position, List.of(), null, null);
+    }
+    List<JsonObject> lost = new ArrayList<>();
+    for (Map.Entry<String, Long> p : from.positions().entrySet()) {
+      String origin = p.getKey();
+      long at = p.getValue();
+      OriginState state = origins.get(origin);
+      if (state == null) {
+        if (at > 0) {
+          lost.add(loss(origin, at, "unknown_origin",
+              "this gateway has seen no event from origin " + origin + " since it started"));
+        }
+      } else if (at < state.coveredFrom - 1) {
+        lost.add(loss(origin, at, "not_seen",
+            "this gateway has seen origin " + origin + " only from " + Cursor.formatSeq(state.coveredFrom)));
+      }
+    }
+    List<EncodedEvent> replay = new ArrayList<>();
+    for (String topic : topics) {
+      TopicHistory history = histories.get(topic);
+      Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
+      for (Map.Entry<String, Long> mark : marks.entrySet()) {
+        long at = from.position(mark.getKey());
+        if (at < mark.getValue() && origins.containsKey(mark.getKey())
+            && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
+          lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
+              "events of topic " + topic + " up to " + Cursor.formatSeq(mark.getValue())
+                  + " are no longer retained (history.max_events / history.max_age_ms)"));
+        }
+      }
+      if (history != null) {
+        history.collectAfter(from, replay);
+      }
+    }
+    replay.sort(Comparator.comparingLong(e -> e.arrival));
+    stats.replays.increment();
+    stats.replayedEvents.add(replay.size());
+    JsonObject reset = lost.isEmpty() ? null : resetNotice(from, lost);
+    if (reset != null) {
+      stats.resets.increment();
+    }
+    Cursor ahead = position.covers(from) ? null : from;
+    return new ResumePlan(position, replay, reset, ahead);
+  }
+
+  private static JsonObject loss(String origin, long after, String reason, String message) {
+    return new JsonObject().put("origin", origin).put("after", Cursor.formatSeq(Math.max(after, 0)))
+        .put("reason", reason).put("message", message);
+  }
+
+  private static JsonObject resetNotice(Cursor from, List<JsonObject> lost) {
+    return new JsonObject()
+        .put("message", "events after your position may have been lost; the stream continues from here")
+        .put("lastEventId", from == null ? "" : from.toString())
+        .put("lost", new JsonArray(new ArrayList<>(lost)));
+  }
+
+  /** Bytes held by all topic histories, as of the last sweep or append. */
+  long historyBytes() {
+    return historyBytes;
+  }
+}

@@ -1,0 +1,76 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.core.Cursor;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The retained recent events of one topic, bounded by count and age, and what it has forgotten:
+ * for each origin, the highest seq evicted. A client behind that mark cannot be resumed exactly and is
+ * told so. Touched only by the {@link FanOut} context.
+ */
+final class TopicHistory {
+
+  private final ArrayDeque<EncodedEvent> events = new ArrayDeque<>();
+  private final Map<String, Long> evictedUpTo = new HashMap<>();
+  private long bytes;
+
+  void append(EncodedEvent e, int maxEvents) {
+    events.addLast(e);
+    bytes += e.retainedBytes();
+    while (events.size() > maxEvents) {
+      evictFirst();
+    }
+  }
+
+  /** Drops events received before {@code minReceivedAtMs}; returns how many. */
+  int evictOlderThan(long minReceivedAtMs) {
+    int n = 0;
+    while (!events.isEmpty() && events.peekFirst().receivedAtMs < minReceivedAtMs) {
+      evictFirst();
+      n++;
+    }
+    return n;
+  }
+
+  private void evictFirst() {
+    EncodedEvent e = events.pollFirst();
+    bytes -= e.retainedBytes();
+    evictedUpTo.merge(e.origin, e.seq, Math::max);
+  }
+
+  /** Highest evicted seq of {@code origin}, or -1. */
+  long evictedUpTo(String origin) {
+    return evictedUpTo.getOrDefault(origin, -1L);
+  }
+
+  Map<String, Long> evictedMarks() {
+    return evictedUpTo;
+  }
+
+  /** Adds every retained event that {@code from} has not covered. */
+  void collectAfter(Cursor from, List<EncodedEvent> out) {
+    for (Iterator<EncodedEvent> it = events.iterator(); it.hasNext(); ) {
+      EncodedEvent e = it.next();
+      if (e.seq > from.position(e.origin)) {
+        out.add(e);
+      }
+    }
+  }
+
+  boolean isEmpty() {
+    return events.isEmpty();
+  }
+
+  int size() {
+    return events.size();
+  }
+
+  long bytes() {
+    return bytes;
+  }
+}

@@ -1,0 +1,126 @@
+package dev.ssegateway.publisher;
+
+import dev.ssegateway.core.BadEventException;
+import dev.ssegateway.core.BusAddresses;
+import dev.ssegateway.core.Cursor;
+import dev.ssegateway.core.Event;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.Topics;
+import dev.ssegateway.core.Utf8;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+
+import java.security.SecureRandom;
+
+/**
+ * The Java publishing API, one per Vert.x node: it validates an event, gives it this node's next id
+ * ({@code origin:seq}) and puts it on the event bus, where every gateway of the cluster receives it.
+ * Usable from any verticle or thread:
+ * <pre>{@code
+ * EventPublisher.of(vertx).publish("orders", "created", json.encode())
+ *     .onSuccess(id -> log.info("published {}", id));
+ * }</pre>
+ * Sequence numbers are contiguous per origin (so a gateway can tell when it missed one) and start from
+ * the wall clock in microseconds at startup (so a restarted node never reuses an id). Events leave in
+ * sequence order: they are sent from one context, in the order their numbers were taken.
+ */
+public final class EventPublisher implements Shareable {
+
+  private static final String MAP = "sse-gateway";
+  private static final String KEY = "event-publisher";
+
+  private final Vertx vertx;
+  private final String origin;
+  private final Context sender;
+  private long seq;
+
+  private EventPublisher(Vertx vertx, String origin) {
+    if (Cursor.originProblem(origin) != null) {
+      throw new IllegalArgumentException("node_id '" + origin + "': " + Cursor.originProblem(origin));
+    }
+    this.vertx = vertx;
+    this.origin = origin;
+    this.sender = vertx.getOrCreateContext();
+    this.seq = System.currentTimeMillis() * 1000L;
+  }
+
+  /**
+   * Installs this node's publisher with origin name {@code origin}; returns the existing one if a
+   * publisher was already installed on this Vert.x.
+   */
+  public static EventPublisher install(Vertx vertx, String origin) {
+    LocalMap<String, EventPublisher> map = vertx.sharedData().getLocalMap(MAP);
+    EventPublisher existing = map.get(KEY);
+    if (existing != null) {
+      return existing;
+    }
+    EventPublisher fresh = new EventPublisher(vertx, origin);
+    existing = map.putIfAbsent(KEY, fresh);
+    return existing == null ? fresh : existing;
+  }
+
+  /** This node's publisher; installs one with a random origin name if the app has not. */
+  public static EventPublisher of(Vertx vertx) {
+    return install(vertx, randomName());
+  }
+
+  /** A random origin name, {@code n} and 7 base-36 characters. */
+  public static String randomName() {
+    SecureRandom random = new SecureRandom();
+    StringBuilder b = new StringBuilder("n");
+    for (int i = 0; i < 7; i++) {
+      b.append(Character.forDigit(random.nextInt(36), 36));
+    }
+    return b.toString();
+  }
+
+  public String origin() {
+    return origin;
+  }
+
+  /** Publishes {@code data} as a {@code message} event. */
+  public Future<String> publish(String topic, String data) {
+    return publish(topic, Topics.DEFAULT_TYPE, data);
+  }
+
+  /**
+   * Publishes an event; the future holds its id ({@code origin:seq}) or fails with a
+   * {@link BadEventException} naming the problem, in which case nothing was published.
+   */
+  public Future<String> publish(String topic, String type, String data) {
+    try {
+      validate(topic, type, data);
+    } catch (BadEventException e) {
+      return Future.failedFuture(e);
+    }
+    Event event;
+    synchronized (this) {
+      event = new Event(topic, type, data, origin, ++seq, System.currentTimeMillis());
+      // The sender context runs tasks in submission order, so bus order equals seq order.
+      sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
+    }
+    return Future.succeededFuture(event.idText());
+  }
+
+  private void validate(String topic, String type, String data) {
+    String problem = Topics.topicProblem(topic);
+    if (problem != null) {
+      throw new BadEventException("bad_topic", problem);
+    }
+    problem = type == null ? "event type is missing" : Topics.typeProblem(type);
+    if (problem != null) {
+      throw new BadEventException("bad_type", problem);
+    }
+    if (data == null) {
+      throw new BadEventException("bad_data", "event data is null");
+    }
+    int max = LiveSettings.of(vertx).current().maxEventBytes();
+    int size = Utf8.encodedLength(data);
+    if (size > max) {
+      throw new BadEventException("too_large", "event data is " + size + " bytes; limits.max_event_bytes is " + max);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.ssegateway.publisher;
+
+import dev.ssegateway.core.BadEventException;
+import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.HttpErrors;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.Topics;
+import dev.ssegateway.core.WireNames;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * {@code POST /publish/{topic}[?event=TYPE]}: the HTTP ingest. The body is the event's data, sent as
+ * {@code application/json} (must parse) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
+ * event's id once the event is on the bus, or a status with a JSON error: 400 bad topic, type, JSON or
+ * UTF-8; 401/403 without the ingest token; 413 over {@code limits.max_event_bytes}; 415 other content
+ * types. A refused request publishes nothing.
+ */
+public final class IngestPublisher implements Handler<RoutingContext> {
+
+  private final EventPublisher publisher;
+  private final LiveSettings live;
+
+  private IngestPublisher(EventPublisher publisher, LiveSettings live) {
+    this.publisher = publisher;
+    this.live = live;
+  }
+
+  public static IngestPublisher create(EventPublisher publisher, LiveSettings live) {
+    return new IngestPublisher(publisher, live);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    GatewaySettings settings = live.current();
+    if (!BearerAccess.allowed(request, response, settings.get(GatewaySettings.INGEST_TOKEN), "ingest.token")) {
+      return;
+    }
+    String topic = ctx.pathParam("topic");
+    String problem = Topics.topicProblem(topic);
+    if (problem != null) {
+      HttpErrors.send(response, 400, "invalid_topic", problem);
+      return;
+    }
+    String type = request.getParam(WireNames.EVENT_PARAM, Topics.DEFAULT_TYPE);
+    problem = Topics.typeProblem(type);
+    if (problem != null) {
+      HttpErrors.send(response, 400, "invalid_event_type", problem);
+      return;
+    }
+    String contentType = request.getHeader("Content-Type");
+    String mime = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    boolean json = mime.equals("application/json") || mime.endsWith("+json");
+    if (!json && !mime.startsWith("text/")) {
+      HttpErrors.send(response, 415, "unsupported_media_type", "Content-Type '" + Topics.printable(
+          contentType == null ? "" : contentType) + "' is not supported; send application/json or text/plain in UTF-8");
+      return;
+    }
+    String charset = charsetOf(contentType);
+    if (charset != null && !charset.equals("utf-8") && !charset.equals("utf8")) {
+      HttpErrors.send(response, 415, "unsupported_charset", "charset '" + charset + "' is not supported; send UTF-8");
+      return;
+    }
+    int max = settings.maxEventBytes();
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLong(length) > max) {
+      tooLarge(response, max);
+      return;
+    }
+    Buffer body = Buffer.buffer();
+    boolean[] refused = {false};
+    request.handler(chunk -> {
+      if (refused[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > max) {
+        refused[0] = true;
+        tooLarge(response, max);
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.exceptionHandler(err -> refused[0] = true);
+    request.endHandler(v -> {
+      if (!refused[0]) {
+        publish(response, topic, type, body, json);
+      }
+    });
+    request.resume();
+  }
+
+  private void publish(HttpServerResponse response, String topic, String type, Buffer body, boolean json) {
+    String data;
+    try {
+      data = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      HttpErrors.send(response, 400, "invalid_utf8", "the body is not valid UTF-8: " + e.getMessage());
+      return;
+    }
+    if (json) {
+      try {
+        Json.decodeValue(data);
+      } catch (DecodeException e) {
+        HttpErrors.send(response, 400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()));
+        return;
+      }
+    }
+    publisher.publish(topic, type, data)
+        .onSuccess(id -> response.setStatusCode(202)
+            .putHeader("Content-Type", "application/json; charset=utf-8")
+            .end(new JsonObject().put("id", id).put("topic", topic).put("event", type).encode()))
+        .onFailure(err -> {
+          if (err instanceof BadEventException bad && "too_large".equals(bad.reason())) {
+            tooLarge(response, live.current().maxEventBytes());
+          } else {
+            HttpErrors.send(response, 400, err instanceof BadEventException bad ? bad.reason() : "refused",
+                err.getMessage());
+          }
+        });
+  }
+
+  private static void tooLarge(HttpServerResponse response, int max) {
+    response.putHeader("Connection", "close");
+    HttpErrors.send(response, 413, "payload_too_large", "the body is larger than limits.max_event_bytes=" + max
+        + " bytes");
+  }
+
+  private static String charsetOf(String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    for (String part : contentType.split(";")) {
+      String p = part.trim().toLowerCase(Locale.ROOT);
+      if (p.startsWith("charset=")) {
+        return p.substring(8).replace("\"", "").trim();
+      }
+    }
+    return null;
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}
