@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running gateway on one Vert.x node: the {@link FanOut} plus one {@link GatewayVerticle} per event
@@ -43,30 +42,26 @@ public final class Gateway {
     int configured = current.get(GatewaySettings.HTTP_INSTANCES);
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
-    AtomicReference<GatewayVerticle> first = new AtomicReference<>();
+    java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    int port = current.get(GatewaySettings.HTTP_PORT);
     return vertx.deployVerticle(fanOut)
         .compose(id -> {
           ids.add(id);
-          GatewayVerticle v = new GatewayVerticle(fanOut, stats, node, current.get(GatewaySettings.HTTP_PORT), routes);
-          first.set(v);
-          return vertx.deployVerticle(v);
+          // Instances listening on the same host and port share one server socket; with port 0 they
+          // share one random port.
+          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes, ports),
+              new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
           ids.add(id);
-          int port = first.get().actualPort();
-          if (instances == 1) {
-            return Future.succeededFuture(port);
+          if (ports.size() != 1) {
+            return vertx.undeploy(id).transform(x -> Future.<Gateway>failedFuture(
+                "gateway instances listen on different ports " + ports));
           }
-          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes),
-              new DeploymentOptions().setInstances(instances - 1)).map(id2 -> {
-                ids.add(id2);
-                return port;
-              });
-        })
-        .map(port -> {
+          int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
-              current.get(GatewaySettings.HTTP_HOST), port, instances, current.heartbeatMs());
-          return new Gateway(vertx, stats, port, ids);
+              current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
+          return Future.succeededFuture(new Gateway(vertx, stats, actual, ids));
         });
   }
 

@@ -25,11 +25,14 @@ public final class GatewayVerticle extends VerticleBase {
   private final String node;
   private final int port;
   private final List<Routes> routes;
+  private final java.util.Set<Integer> boundPorts;
   private Lane lane;
   private HttpServer server;
   private MessageConsumer<Object> settingsConsumer;
 
-  GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes) {
+  GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes,
+                  java.util.Set<Integer> boundPorts) {
+    this.boundPorts = boundPorts;
     this.fanOut = fanOut;
     this.stats = stats;
     this.node = node;
@@ -51,11 +54,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
-        .setPort(port)
+        .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port
         .setTcpNoDelay(true)
         .setIdleTimeout(0);
     server = vertx.createHttpServer(options).requestHandler(router);
-    return settingsConsumer.completion().compose(v -> server.listen());
+    return settingsConsumer.completion().compose(v -> server.listen()).onSuccess(s -> boundPorts.add(s.actualPort()));
   }
 
   @Override
@@ -65,7 +68,4 @@ public final class GatewayVerticle extends VerticleBase {
     return server.close();
   }
 
-  int actualPort() {
-    return server.actualPort();
-  }
 }

@@ -1,0 +1,143 @@
+package dev.ssegateway.testsupport;
+
+import dev.ssegateway.core.SseFrame;
+import dev.ssegateway.core.SseParser;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Reads one SSE stream in a test: every frame with its arrival time, parsed by the production
+ * {@link SseParser}, and futures that complete when the frames seen so far satisfy a condition.
+ * All callbacks run on the context that opened the stream.
+ */
+public final class SseTestClient {
+
+  private record Waiter(Predicate<List<SseFrame>> condition, Promise<List<SseFrame>> promise) {
+  }
+
+  private final List<SseFrame> frames = new ArrayList<>();
+  private final List<Long> arrivalsMs = new ArrayList<>();
+  private final List<String> comments = new ArrayList<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private final Promise<Void> ended = Promise.promise();
+  private HttpClientResponse response;
+
+  private SseTestClient() {
+  }
+
+  /** Opens {@code GET path} on 127.0.0.1:{@code port}; fails unless the answer is a 200 event stream. */
+  public static Future<SseTestClient> open(HttpClient client, int port, String path, MultiMap headers) {
+    SseTestClient stream = new SseTestClient();
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+        .setURI(path);
+    if (headers != null) {
+      options.setHeaders(headers);
+    }
+    return client.request(options)
+        .compose(req -> req.send())
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return resp.body().compose(b -> Future.failedFuture("status " + resp.statusCode() + ": " + b));
+          }
+          stream.attach(resp);
+          return Future.succeededFuture(stream);
+        });
+  }
+
+  public static Future<SseTestClient> open(HttpClient client, int port, String path) {
+    return open(client, port, path, null);
+  }
+
+  private void attach(HttpClientResponse resp) {
+    this.response = resp;
+    SseParser parser = new SseParser(this::onFrame, comments::add, 1 << 20);
+    resp.handler(parser::feed);
+    resp.endHandler(v -> ended.tryComplete());
+    resp.exceptionHandler(e -> ended.tryComplete());
+  }
+
+  private void onFrame(SseFrame frame) {
+    frames.add(frame);
+    arrivalsMs.add(System.currentTimeMillis());
+    for (Waiter w : new ArrayList<>(waiters)) {
+      if (w.condition.test(frames)) {
+        waiters.remove(w);
+        w.promise.tryComplete(List.copyOf(frames));
+      }
+    }
+  }
+
+  /** Completes with all frames so far once {@code condition} holds for them. */
+  public Future<List<SseFrame>> await(Predicate<List<SseFrame>> condition) {
+    if (condition.test(frames)) {
+      return Future.succeededFuture(List.copyOf(frames));
+    }
+    Promise<List<SseFrame>> p = Promise.promise();
+    waiters.add(new Waiter(condition, p));
+    return p.future();
+  }
+
+  /** Completes once {@code n} frames of {@code type} have arrived. */
+  public Future<List<SseFrame>> awaitType(String type, int n) {
+    return await(fs -> count(fs, type) >= n);
+  }
+
+  public static long count(List<SseFrame> frames, String type) {
+    return frames.stream().filter(f -> f.type().equals(type)).count();
+  }
+
+  public List<SseFrame> frames() {
+    return frames;
+  }
+
+  public List<SseFrame> framesOf(String type) {
+    return frames.stream().filter(f -> f.type().equals(type)).toList();
+  }
+
+  /** Arrival times (epoch ms) of the frames of {@code type}. */
+  public List<Long> arrivalsOf(String type) {
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < frames.size(); i++) {
+      if (frames.get(i).type().equals(type)) {
+        out.add(arrivalsMs.get(i));
+      }
+    }
+    return out;
+  }
+
+  public List<String> comments() {
+    return comments;
+  }
+
+  public HttpClientResponse response() {
+    return response;
+  }
+
+  /** The last id received: what a reconnecting client sends as Last-Event-ID. */
+  public String lastId() {
+    return frames.isEmpty() ? "" : frames.get(frames.size() - 1).id();
+  }
+
+  /** Completes when the server ends the stream or the connection drops. */
+  public Future<Void> ended() {
+    return ended.future();
+  }
+
+  public boolean isEnded() {
+    return ended.future().isComplete();
+  }
+
+  /** Closes the underlying connection, as a client that goes away does. */
+  public Future<Void> close() {
+    return response.request().connection().close();
+  }
+}
