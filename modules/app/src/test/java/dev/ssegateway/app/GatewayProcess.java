@@ -1,0 +1,121 @@
+package dev.ssegateway.app;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The fat jar started as a user starts it, in its own process, for tests that need the real launcher,
+ * a real {@code kill -9} or a real cluster. Output is collected; the process is always destroyed by
+ * {@link #close()}.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+  private static final Pattern READY = Pattern.compile("event=node_ready node=(\\S+) port=(\\d+)");
+
+  private final Process process;
+  private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+  private volatile int port = -1;
+
+  private GatewayProcess(Process process) {
+    this.process = process;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          lines.add(line);
+          Matcher m = READY.matcher(line);
+          if (m.find()) {
+            port = Integer.parseInt(m.group(2));
+          }
+        }
+      } catch (IOException ignored) {
+        // process ended
+      }
+    }, "gateway-process-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  static Path jar() {
+    return Path.of(System.getProperty("gateway.jar", "target/sse-gateway.jar"));
+  }
+
+  /** Starts {@code java [jvmArgs] -jar sse-gateway.jar args...} in {@code workDir}. */
+  static GatewayProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.addAll(jvmArgs);
+    cmd.add("-jar");
+    cmd.add(jar().toAbsolutePath().toString());
+    Collections.addAll(cmd, args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+    return new GatewayProcess(pb.start());
+  }
+
+  /** Waits until the node logs that it is ready; returns its HTTP port. */
+  int awaitReady(long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (port < 0) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("gateway exited with " + process.exitValue() + ": " + output());
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("gateway not ready after " + timeoutMs + " ms: " + output());
+      }
+      process.waitFor(50, TimeUnit.MILLISECONDS);
+    }
+    return port;
+  }
+
+  /** Waits for the process to exit; returns its exit code. */
+  int awaitExit(long timeoutMs) throws InterruptedException {
+    if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("gateway still running after " + timeoutMs + " ms: " + output());
+    }
+    return process.exitValue();
+  }
+
+  String output() {
+    synchronized (lines) {
+      return String.join(File.separator.equals("/") ? "\n" : "\r\n", lines);
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** {@code kill -9}. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, then wait for exit. */
+  int terminate(long timeoutMs) throws InterruptedException {
+    process.destroy();
+    return awaitExit(timeoutMs);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+  }
+}
