@@ -12,6 +12,11 @@ public final class BusAddresses {
   public static final String SETTINGS_LOCAL = "sse-gateway.settings.local";
   /** Settings changed through the admin endpoint, for every node of the cluster. */
   public static final String SETTINGS_CLUSTER = "sse-gateway.settings.cluster";
+  /**
+   * Node-local requests to change settings (the admin endpoint's {@code PUT}), answered by this node's
+   * config verticle, the only writer of {@link LiveSettings}.
+   */
+  public static final String SETTINGS_CHANGE_REQUEST = "sse-gateway.settings.change-request";
 
   private BusAddresses() {
   }

@@ -10,11 +10,15 @@ import java.util.regex.Pattern;
  * the gateway sends, written {@code origin:seq[,origin:seq...]} with seq in base 36, e.g.
  * {@code node1:kx3b2q9a,node2:kx3b2rz1}. A client that presents it with {@code Last-Event-ID} has
  * received every event of its topics up to those numbers, whichever gateway it talks to next.
+ * The position before any event is written {@value #EMPTY_TEXT}, never as an empty id (which a browser
+ * would not send back): a client whose stream dies before its first event still resumes from it.
  * Immutable.
  */
 public final class Cursor {
 
   public static final Cursor EMPTY = new Cursor(new TreeMap<>());
+  /** The text of {@link #EMPTY}. */
+  public static final String EMPTY_TEXT = "-";
   public static final int MAX_TEXT_LENGTH = 4096;
   public static final int MAX_ORIGINS = 64;
   private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -42,7 +46,7 @@ public final class Cursor {
    * @throws IllegalArgumentException with a one-line reason when it is not a cursor this gateway issued
    */
   public static Cursor parse(String text) {
-    if (text == null || text.isEmpty()) {
+    if (text == null || text.isEmpty() || text.equals(EMPTY_TEXT)) {
       return EMPTY;
     }
     if (text.length() > MAX_TEXT_LENGTH) {
@@ -141,7 +145,7 @@ public final class Cursor {
         }
         b.append(origin).append(':').append(formatSeq(seq));
       });
-      text = t = b.toString();
+      text = t = b.length() == 0 ? EMPTY_TEXT : b.toString();
     }
     return t;
   }

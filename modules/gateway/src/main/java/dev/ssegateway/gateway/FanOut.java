@@ -157,17 +157,21 @@ public final class FanOut extends VerticleBase {
       dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     }
     long before = history.bytes();
+    int sizeBefore = history.size();
     history.append(e, maxEvents);
     historyBytes += history.bytes() - before;
+    stats.historyBytes.set(historyBytes);
+    stats.historyEvents.addAndGet(history.size() - sizeBefore);
   }
 
   private void dropLeastRecentTopics(int maxTopics) {
     Iterator<Map.Entry<String, TopicHistory>> it = histories.entrySet().iterator();
     while (histories.size() > maxTopics && it.hasNext()) {
       TopicHistory dropped = it.next().getValue();
-      dropped.evictOlderThan(Long.MAX_VALUE);
-      dropped.evictedMarks().forEach((o, s) -> droppedTopicMarks.merge(o, s, Math::max));
       historyBytes -= dropped.bytes();
+      stats.historyEvents.addAndGet(-dropped.size());
+      dropped.trimTo(0);
+      dropped.evictedMarks().forEach((o, s) -> droppedTopicMarks.merge(o, s, Math::max));
       it.remove();
     }
   }
@@ -180,9 +184,7 @@ public final class FanOut extends VerticleBase {
     long retained = 0;
     for (TopicHistory h : histories.values()) {
       h.evictOlderThan(min);
-      while (h.size() > maxEvents) {
-        h.evictOlderThan(Long.MAX_VALUE);
-      }
+      h.trimTo(maxEvents);
       total += h.bytes();
       retained += h.size();
     }

@@ -22,6 +22,11 @@ final class TopicHistory {
   void append(EncodedEvent e, int maxEvents) {
     events.addLast(e);
     bytes += e.retainedBytes();
+    trimTo(maxEvents);
+  }
+
+  /** Drops the oldest events beyond {@code maxEvents}. */
+  void trimTo(int maxEvents) {
     while (events.size() > maxEvents) {
       evictFirst();
     }
