@@ -1,25 +1,32 @@
 package dev.ssegateway.app;
 
+import dev.ssegateway.config.AdminConfigHandler;
+import dev.ssegateway.config.ConfigStatus;
+import dev.ssegateway.config.ConfigVerticle;
+import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
-import dev.ssegateway.core.SettingsValidator;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.Routes;
 import dev.ssegateway.publisher.EventPublisher;
 import dev.ssegateway.publisher.IngestPublisher;
 import dev.ssegateway.publisher.TickerPublisher;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Wires one node from its conf: validated settings, this node's publisher (origin), the gateway with
- * the ingest and admin routes, and the ticker when enabled. A failure of any part fails the deployment
- * with its cause, and the launcher exits non-zero.
+ * Wires one node from its conf: validated settings (the file, overridden by {@code SSE_GATEWAY_*}
+ * environment variables), the config verticle that watches the file, this node's publisher (origin),
+ * the gateway with the ingest and admin routes, and the ticker when enabled. A failure of any part
+ * fails the deployment with its cause, and the launcher exits non-zero.
  */
 public final class AppVerticle extends VerticleBase {
 
@@ -29,16 +36,25 @@ public final class AppVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    UncaughtErrors.install(vertx);
+    Map<String, String> env = System.getenv();
+    EnvOverrides overrides = EnvOverrides.from(env);
     GatewaySettings settings;
     try {
-      settings = SettingsValidator.fromConf(config());
+      settings = overrides.settings(config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    logOverrides(overrides);
     String node = settings.nodeId(EventPublisher.randomName());
     EventPublisher publisher = EventPublisher.install(vertx, node);
     LiveSettings live = LiveSettings.of(vertx, settings);
+    ConfigStatus configStatus = new ConfigStatus(live);
     List<Routes> routes = new ArrayList<>();
+    routes.add(AdminConfigHandler.create(configStatus)::mount);
+    if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty()) {
+      LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
+    }
     if (settings.get(GatewaySettings.INGEST_ENABLED)) {
       IngestPublisher ingest = IngestPublisher.create(publisher, live);
       routes.add(router -> router.post("/publish/:topic").handler(ingest));
@@ -46,7 +62,10 @@ public final class AppVerticle extends VerticleBase {
         LOG.warn("event=ingest_open_to_loopback message=\"ingest.token is empty: only loopback clients may publish\"");
       }
     }
-    return Gateway.deploy(vertx, settings, publisher.origin(), routes)
+    JsonObject configVerticleConf = new JsonObject()
+        .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
+    return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
+        .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes))
         .compose(g -> {
           gateway = g;
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
@@ -57,6 +76,13 @@ public final class AppVerticle extends VerticleBase {
               .onFailure(e -> LOG.error("event=publisher_failed publisher=ticker cause=\"{}\"", e.toString()));
         })
         .onSuccess(v -> LOG.info("event=node_ready node={} port={}", node, gateway.port()));
+  }
+
+  private static void logOverrides(EnvOverrides overrides) {
+    overrides.variables().forEach((key, variable) ->
+        LOG.info("event=config_env_override key={} variable={}", key, variable));
+    overrides.unknown().forEach(variable ->
+        LOG.warn("event=config_env_ignored variable={} reason=\"names no setting; see EnvOverrides\"", variable));
   }
 
   /** The running gateway (for tests that deploy this verticle). */

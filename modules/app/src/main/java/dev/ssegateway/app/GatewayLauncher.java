@@ -1,9 +1,12 @@
 package dev.ssegateway.app;
 
+import dev.ssegateway.config.ConfigVerticle;
+import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.SettingsException;
-import dev.ssegateway.core.SettingsValidator;
 import io.vertx.core.Deployable;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 
@@ -16,14 +19,15 @@ import java.util.function.Supplier;
 /**
  * The entry point of the fat jar: the Vert.x 5 launcher ({@code -conf}, {@code -cluster},
  * {@code -instances}, ...) plus what the gateway needs before anything starts: the conf file must exist
- * and validate (otherwise one line naming the key and exit 1), its absolute path is handed to the
+ * and validate, with the {@code SSE_GATEWAY_*} environment overrides applied (otherwise one line
+ * naming the key, or the variable, and exit 1), its absolute path is handed to the
  * config verticle, and a clustered start uses {@code conf/cluster.xml} (never Hazelcast's multicast
  * default).
  */
 public final class GatewayLauncher extends VertxApplication {
 
   /** Key under which the absolute path of the {@code -conf} file reaches the app verticle. */
-  public static final String CONF_FILE_KEY = "_conf_file";
+  public static final String CONF_FILE_KEY = ConfigVerticle.CONF_FILE_KEY;
 
   private GatewayLauncher(String[] args, VertxApplicationHooks hooks) {
     super(args, hooks);
@@ -43,7 +47,7 @@ public final class GatewayLauncher extends VertxApplication {
       confFile = p;
     }
     if (argList.contains("-cluster") || argList.contains("--cluster")) {
-      String problem = ClusterConfig.prepare();
+      String problem = ClusterConfig.prepare(System.getenv());
       if (problem != null) {
         fail(problem);
       }
@@ -66,7 +70,7 @@ public final class GatewayLauncher extends VertxApplication {
     public JsonObject afterConfigParsed(JsonObject config) {
       JsonObject conf = config == null ? new JsonObject() : config;
       try {
-        SettingsValidator.fromConf(conf);
+        EnvOverrides.from(System.getenv()).settings(conf);
       } catch (SettingsException e) {
         fail("invalid configuration" + (confFile == null ? "" : " in " + confFile) + ": " + e.getMessage());
       }
@@ -74,6 +78,15 @@ public final class GatewayLauncher extends VertxApplication {
         conf.put(CONF_FILE_KEY, confFile.toString());
       }
       return conf;
+    }
+
+    /** The clustered event bus binds where Hazelcast does (loopback by default), never on all interfaces. */
+    @Override
+    public void beforeStartingVertx(HookContext context) {
+      EventBusOptions eventBus = context.vertxOptions().getEventBusOptions();
+      if (eventBus.getHost() == null) {
+        eventBus.setHost(ClusterConfig.eventBusHost());
+      }
     }
 
     @Override

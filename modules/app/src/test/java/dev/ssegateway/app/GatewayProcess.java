@@ -87,6 +87,11 @@ final class GatewayProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Waits up to {@code ms} for the process to exit, without failing when it does not. */
+  void awaitExitQuietly(long ms) throws InterruptedException {
+    process.waitFor(ms, TimeUnit.MILLISECONDS);
+  }
+
   String output() {
     synchronized (lines) {
       return String.join(File.separator.equals("/") ? "\n" : "\r\n", lines);

@@ -38,6 +38,10 @@ public final class FanOut extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(FanOut.class);
   private static final long SWEEP_MS = 1000;
+  /** Reason codes of drops detected here rather than by {@link Event#fromBus}. */
+  static final String UNREADABLE = "unreadable_body";
+  static final String ENCODE_FAILED = "encode_failed";
+  static final String INTERNAL_ERROR = "internal_error";
 
   /** Per origin: the last seq seen and the seq from which this node has seen every event. */
   private static final class OriginState {
@@ -93,7 +97,7 @@ public final class FanOut extends VerticleBase {
         plan = plan(topics, from);
       } catch (RuntimeException e) {
         LOG.error("event=resume_failed topics={} cause={}", topics, e.toString(), e);
-        plan = new ResumePlan(position, List.of(), resetNotice(from, List.of(new JsonObject()
+        plan = new ResumePlan(from == null ? position : from, List.of(), resetNotice(from, List.of(new JsonObject()
             .put("reason", "internal_error").put("message", e.toString()))), null);
       }
       ResumePlan ready = plan;
@@ -101,51 +105,107 @@ public final class FanOut extends VerticleBase {
     });
   }
 
+  /**
+   * Never lets a bus message end the consumer or reach the event loop's exception handler: whatever the
+   * body is, it becomes an event, a {@code dropped} notice in the event's place (when its id is readable),
+   * or a counted, logged refusal.
+   */
   private void onMessage(Message<Object> message) {
+    try {
+      take(message);
+    } catch (RuntimeException e) {
+      refused(INTERNAL_ERROR, "bus message could not be handled: " + e);
+    }
+  }
+
+  private void take(Message<Object> message) {
     GatewaySettings settings = LiveSettings.of(vertx).current();
     Event event;
     try {
       event = Event.fromBus(message.body(), settings.maxEventBytes());
     } catch (Event.Undeliverable u) {
-      stats.eventsDropped.increment();
-      badEventLog.warn(u.reason(), "event=event_dropped id={}:{} topic={} reason={} detail=\"{}\"",
-          u.origin(), Cursor.formatSeq(u.seq()), u.topic(), u.reason(), u.getMessage());
-      JsonObject notice = new JsonObject().put("id", u.origin() + ":" + Cursor.formatSeq(u.seq()))
-          .put("topic", u.topic()).put("reason", u.reason()).put("message", u.getMessage());
-      accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, notice.encode(), 0, settings);
+      if (isDuplicate(u.origin(), u.seq())) {
+        stats.duplicatesIgnored.increment();
+        return;
+      }
+      String id = u.origin() + ":" + Cursor.formatSeq(u.seq());
+      dropped(u.reason(), id, u.topic(), u.getMessage());
+      accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, droppedNotice(id, u.topic(), u.reason(),
+          u.getMessage()), 0, settings);
       return;
     } catch (BadEventException b) {
-      stats.eventsDropped.increment();
-      badEventLog.warn(b.reason(), "event=bus_message_refused reason={} detail=\"{}\"", b.reason(), b.getMessage());
+      refused(b.reason(), b.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      // message.body() failed (a codec, or a cluster peer's bytes that do not decode), or so did reading a field
+      refused(UNREADABLE, "bus message could not be read: " + e);
       return;
     }
-    try {
-      accept(event.topic(), event.origin(), event.seq(), event.type(), event.data(), event.publishedAtMs(), settings);
-    } catch (RuntimeException e) {
-      stats.eventsDropped.increment();
-      badEventLog.warn(e.getClass().getName(), "event=event_failed id={} cause=\"{}\"", event.idText(), e.toString());
-    }
+    accept(event.topic(), event.origin(), event.seq(), event.type(), event.data(), event.publishedAtMs(), settings);
   }
 
-  private void accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
-                      GatewaySettings settings) {
-    OriginState state = origins.computeIfAbsent(origin, o -> new OriginState());
-    if (state.last != 0 && seq <= state.last) {
+  /** A bus message without a readable id: nobody can be told which event it was, so it is counted and logged. */
+  private void refused(String reason, String message) {
+    stats.dropped(reason);
+    badEventLog.warn(reason, "event=bus_message_refused reason={} detail=\"{}\"", reason, message);
+  }
+
+  private void dropped(String reason, String id, String topic, String message) {
+    stats.dropped(reason);
+    badEventLog.warn(reason, "event=event_dropped id={} topic={} reason={} detail=\"{}\"", id, topic, reason,
+        message);
+  }
+
+  /** The data of the {@code dropped} event that takes an undeliverable event's place: {@code {id,topic,reason,message}}. */
+  static String droppedNotice(String id, String topic, String reason, String message) {
+    return new JsonObject().put("id", id).put("topic", topic).put("reason", reason).put("message", message).encode();
+  }
+
+  /**
+   * Takes an event, or the notice standing in for it, into the stream: dedups by per-origin seq, advances
+   * the position, encodes once, remembers it and hands it to every lane. Encoding, the only step that can
+   * fail, happens before any state changes; an event that cannot be encoded is replaced by a {@code dropped}
+   * notice with the same id, so its seq is still consumed and each origin's sequence stays contiguous.
+   * Returns false for a duplicate.
+   */
+  private boolean accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
+                         GatewaySettings settings) {
+    if (isDuplicate(origin, seq)) {
       stats.duplicatesIgnored.increment();
-      return;
+      return false;
     }
+    Cursor next = position.advance(origin, seq);
+    long now = System.currentTimeMillis();
+    EncodedEvent encoded;
+    try {
+      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs);
+    } catch (RuntimeException e) {
+      String id = origin + ":" + Cursor.formatSeq(seq);
+      String message = "event could not be encoded: " + e.getMessage();
+      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
+          droppedNotice(id, topic, ENCODE_FAILED, message), now, publishedAtMs);
+      dropped(ENCODE_FAILED, id, topic, message);
+    }
+    OriginState state = origins.computeIfAbsent(origin, o -> new OriginState());
     if (state.last == 0 || seq != state.last + 1) {
       state.coveredFrom = seq;
     }
     state.last = seq;
-    position = position.advance(origin, seq);
-    long now = System.currentTimeMillis();
-    EncodedEvent encoded = new EncodedEvent(topic, origin, seq, ++arrivals, position, type, data, now, publishedAtMs);
+    position = next;
+    arrivals++;
     stats.eventsReceived.increment();
     remember(encoded, settings);
+    EncodedEvent ready = encoded;
     for (Lane lane : lanes) {
-      lane.context().runOnContext(v -> lane.deliver(encoded));
+      lane.context().runOnContext(v -> lane.deliver(ready));
     }
+    return true;
+  }
+
+  /** Whether this node already took {@code origin}'s event {@code seq} (or a later one). */
+  private boolean isDuplicate(String origin, long seq) {
+    OriginState state = origins.get(origin);
+    return state != null && state.last != 0 && seq <= state.last;
   }
 
   private void remember(EncodedEvent e, GatewaySettings settings) {
@@ -238,7 +298,9 @@ public final class FanOut extends VerticleBase {
       stats.resets.increment();
     }
     Cursor ahead = position.covers(from) ? null : from;
-    return new ResumePlan(position, replay, reset, ahead);
+    // hello names the client's own position: if the stream breaks during the replay, the client resumes
+    // from where it really is, not from the end of a replay it did not receive.
+    return new ResumePlan(from, replay, reset, ahead);
   }
 
   private static JsonObject loss(String origin, long after, String reason, String message) {

@@ -2,6 +2,9 @@ package dev.ssegateway.gateway;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,6 +30,27 @@ public final class GatewayStats {
   public final LongAdder rejectedRequests = new LongAdder();
   public final AtomicLong historyBytes = new AtomicLong();
   public final AtomicLong historyEvents = new AtomicLong();
+  /** {@link #eventsDropped} split by reason code ({@code too_large}, {@code not_an_event}, ...): a small fixed set. */
+  private final Map<String, LongAdder> droppedByReason = new ConcurrentHashMap<>();
+
+  /** Counts one event (or bus message) that was not delivered as published, under {@code reason}. */
+  public void dropped(String reason) {
+    eventsDropped.increment();
+    droppedByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
+
+  /** Events dropped for {@code reason} so far. */
+  public long droppedFor(String reason) {
+    LongAdder n = droppedByReason.get(reason);
+    return n == null ? 0 : n.sum();
+  }
+
+  /** Events dropped so far, per reason code, sorted by reason. */
+  public Map<String, Long> droppedByReason() {
+    Map<String, Long> out = new TreeMap<>();
+    droppedByReason.forEach((reason, n) -> out.put(reason, n.sum()));
+    return out;
+  }
 
   public long openStreams() {
     return openStreams.sum();
@@ -43,6 +67,7 @@ public final class GatewayStats {
         .put("streams_opened", streamsOpened.sum())
         .put("events_received", eventsReceived.sum())
         .put("events_dropped", eventsDropped.sum())
+        .put("events_dropped_by_reason", new JsonObject(new java.util.LinkedHashMap<String, Object>(droppedByReason())))
         .put("duplicates_ignored", duplicatesIgnored.sum())
         .put("deliveries", deliveries.sum())
         .put("heartbeats_sent", heartbeatsSent.sum())

@@ -82,8 +82,7 @@ final class Lane {
         .put("topics", new JsonArray(new ArrayList<>(c.topics)))
         .put("resumed", plan.clientAhead() != null || !plan.replay().isEmpty() || plan.reset() != null)
         .put("replayed", plan.replay().size());
-    String helloId = (plan.clientAhead() == null ? plan.position() : plan.position().merge(plan.clientAhead()))
-        .toString();
+    String helloId = plan.position().toString();
     Buffer first = SseEncoder.retry(settings.retryMs())
         .appendBuffer(SseEncoder.frame(helloId, WireNames.HELLO, hello.encode()));
     if (plan.reset() != null) {

@@ -88,7 +88,8 @@ public final class EventPublisher implements Shareable {
 
   /**
    * Publishes an event; the future holds its id ({@code origin:seq}) or fails with a
-   * {@link BadEventException} naming the problem, in which case nothing was published.
+   * {@link BadEventException} naming the problem, in which case nothing was published. Data with lone
+   * surrogates or NUL is accepted and published normalised ({@link Utf8#normalize}: each becomes U+FFFD).
    */
   public Future<String> publish(String topic, String type, String data) {
     try {
@@ -98,7 +99,9 @@ public final class EventPublisher implements Shareable {
     }
     Event event;
     synchronized (this) {
-      event = new Event(topic, type, data, origin, ++seq, System.currentTimeMillis());
+      // Lone surrogates and NUL become U+FFFD (documented in docs/bad-events.md): such a string is accepted, and
+      // what goes on the bus is valid UTF-8 that a clustered bus can encode.
+      event = new Event(topic, type, Utf8.normalize(data), origin, ++seq, System.currentTimeMillis());
       // The sender context runs tasks in submission order, so bus order equals seq order.
       sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
     }

@@ -1,6 +1,7 @@
 package dev.ssegateway.publisher;
 
 import dev.ssegateway.core.BadEventException;
+import dev.ssegateway.core.BearerAccess;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;

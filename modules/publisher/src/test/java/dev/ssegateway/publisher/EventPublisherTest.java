@@ -82,6 +82,17 @@ class EventPublisherTest {
   }
 
   @Test
+  void dataWithLoneSurrogatesAndNulIsAcceptedAndPublishedNormalised(Vertx vertx, VertxTestContext ctx) {
+    EventPublisher publisher = EventPublisher.install(vertx, "p1");
+    vertx.eventBus().<JsonObject>consumer(BusAddresses.EVENTS, m -> ctx.verify(() -> {
+      assertEquals("a\uFFFDb\uFFFDc\uFFFD\uD83D\uDE00", Event.fromBus(m.body(), 1 << 20).data());
+      ctx.completeNow();
+    })).completion()
+        .compose(v -> publisher.publish("t", "a\uD800b\u0000c\uDC00\uD83D\uDE00"))
+        .onComplete(ctx.succeeding(id -> ctx.verify(() -> assertTrue(id.startsWith("p1:"), id))));
+  }
+
+  @Test
   void theOriginIsTheInstalledNodeName(Vertx vertx) {
     assertEquals("node-x", EventPublisher.install(vertx, "node-x").origin());
     assertEquals("node-x", EventPublisher.of(vertx).origin());

@@ -3,6 +3,7 @@ package dev.ssegateway.publisher;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.gateway.Gateway;
+import dev.ssegateway.testsupport.Await;
 import dev.ssegateway.testsupport.SseTestClient;
 import dev.ssegateway.testsupport.TestSettings;
 import io.vertx.core.Future;
@@ -28,9 +29,11 @@ class IngestPublisherTest {
 
   private Gateway gateway;
   private HttpClient client;
+  private Vertx vertx;
 
   @BeforeEach
   void deploy(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
     client = vertx.createHttpClient();
     var settings = TestSettings.of(new JsonObject().put("limits.max_event_bytes", 100));
     EventPublisher publisher = EventPublisher.install(vertx, "ingest-node");
@@ -59,12 +62,31 @@ class IngestPublisherTest {
   }
 
   private void expect(VertxTestContext ctx, Future<JsonObject> result, int status, String code) {
-    result.onComplete(ctx.succeeding(r -> ctx.verify(() -> {
-      assertEquals(status, r.getInteger("status"), r.encode());
-      assertEquals(code, r.getJsonObject("body").getString("error"), r.encode());
-      assertTrue(r.getJsonObject("body").getString("message").length() > 10, r.encode());
-      ctx.completeNow();
-    })));
+    result.compose(r -> {
+      ctx.verify(() -> {
+        assertEquals(status, r.getInteger("status"), r.encode());
+        assertEquals(code, r.getJsonObject("body").getString("error"), r.encode());
+        assertTrue(r.getJsonObject("body").getString("message").length() > 10, r.encode());
+      });
+      return nothingHalfPublished();
+    }).onComplete(ctx.succeeding(v -> ctx.completeNow()));
+  }
+
+  /**
+   * Nothing of a refused request reached the bus: the next accepted event is the first one the gateway
+   * receives, and nothing was dropped.
+   */
+  private Future<Void> nothingHalfPublished() {
+    return post("/publish/t", "text/plain", Buffer.buffer("next"), false)
+        .compose(r -> {
+          if (r.getInteger("status") != 202) {
+            return Future.failedFuture("good event after a refused one: " + r.encode());
+          }
+          return Await.until(vertx, () -> gateway.stats().eventsReceived.sum() >= 1, 5000, () -> "the good event");
+        })
+        .compose(v -> gateway.stats().eventsReceived.sum() == 1 && gateway.stats().eventsDropped.sum() == 0
+            ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture("a refused request reached the bus: " + gateway.stats().toJson()));
   }
 
   @Test

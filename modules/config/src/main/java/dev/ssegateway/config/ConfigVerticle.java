@@ -1,0 +1,292 @@
+package dev.ssegateway.config;
+
+import dev.ssegateway.config.ConfigStatus.Rejection;
+import dev.ssegateway.config.ConfigStatus.Source;
+import dev.ssegateway.core.BusAddresses;
+import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.Setting;
+import dev.ssegateway.core.SettingsException;
+import dev.ssegateway.core.SettingsValidator;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The only writer of this node's {@link LiveSettings}. It watches the conf file given with
+ * {@code -conf} (every {@code config.scan_ms}), takes admin changes from
+ * {@link BusAddresses#SETTINGS_CHANGE_REQUEST} and other nodes' admin changes from
+ * {@link BusAddresses#SETTINGS_CLUSTER}; it validates each, applies the live keys, and reports a
+ * refused change once, in one log line naming the key, the value and the allowed range, and in
+ * {@link ConfigStatus}. A refused change never touches the settings in force.
+ *
+ * <p>Rules: a file edit applies the live keys whose value changed in the file (so a value set through
+ * the admin endpoint stays until the file's own value for that key changes); restart-only keys changed
+ * in the file are reported as pending and not applied; environment overrides ({@link EnvOverrides})
+ * win over the file on every reload. Without a conf file only admin changes are taken.
+ */
+public final class ConfigVerticle extends VerticleBase {
+
+  /** Config key holding the absolute path of the {@code -conf} file (set by the launcher). */
+  public static final String CONF_FILE_KEY = "_conf_file";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigVerticle.class);
+
+  private final ConfigStatus status;
+  private final EnvOverrides env;
+  private final String origin = UUID.randomUUID().toString();
+  private LiveSettings live;
+  private String confFile;
+  private ConfigRetriever retriever;
+  /** The settings the file (with overrides) asked for at its last valid read. */
+  private GatewaySettings fileSettings;
+  /** The file's current read problem, reported once; null while the file reads fine. */
+  private FileProblem fileProblem;
+  private boolean fileRefused;
+
+  /** A config verticle reporting into {@code status}, with the overrides of {@code env} on every reload. */
+  public ConfigVerticle(ConfigStatus status, Map<String, String> env) {
+    this.status = status;
+    this.env = EnvOverrides.from(env);
+  }
+
+  public ConfigVerticle(ConfigStatus status) {
+    this(status, System.getenv());
+  }
+
+  @Override
+  public Future<?> start() {
+    live = status.live();
+    confFile = config().getString(CONF_FILE_KEY);
+    fileSettings = live.current();
+    status.watching(confFile);
+    MessageConsumer<JsonObject> requests = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_CHANGE_REQUEST,
+        this::onAdminRequest);
+    MessageConsumer<JsonObject> cluster = vertx.eventBus().consumer(BusAddresses.SETTINGS_CLUSTER,
+        this::onClusterChange);
+    if (confFile != null) {
+      watch(confFile, live.current().get(GatewaySettings.CONFIG_SCAN_MS));
+    } else {
+      LOG.info("event=config_watch_disabled reason=\"no conf file\" changes=admin_only");
+    }
+    return Future.all(requests.completion(), cluster.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return retriever == null ? Future.succeededFuture() : retriever.close();
+  }
+
+  private void watch(String path, int scanMs) {
+    ConfigStoreOptions file = new ConfigStoreOptions().setType("file").setFormat("json")
+        .setConfig(new JsonObject().put("path", path));
+    retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+        .setScanPeriod(scanMs)
+        .setIncludeDefaultStores(false)
+        .addStore(file));
+    // Called after every successful read, changed or not: the only sign that a broken file is readable
+    // again when it went back to exactly the last good content (no change event follows then).
+    retriever.setConfigurationProcessor(json -> {
+      if (fileProblem != null && json.equals(retriever.getCachedConfig())) {
+        fileReadable();
+      }
+      return json;
+    });
+    retriever.configStream().exceptionHandler(this::onFileFailure);
+    retriever.listen(change -> onFile(change.getNewConfiguration()));
+    LOG.info("event=config_watch_started file={} scan_ms={}", path, scanMs);
+  }
+
+  // ---- file ----------------------------------------------------------------------------------
+
+  private void onFile(JsonObject conf) {
+    boolean wasBroken = fileProblem != null || fileRefused;
+    fileProblem = null;
+    GatewaySettings wanted;
+    try {
+      wanted = env.settings(conf);
+    } catch (SettingsException e) {
+      fileRefused = true;
+      refuse(Source.FILE, "invalid_settings", e.getMessage(), problems(e));
+      return;
+    }
+    fileRefused = false;
+    GatewaySettings current = live.current();
+    JsonObject liveChanges = new JsonObject();
+    wanted.changedFrom(fileSettings).stream().filter(Setting::live)
+        .forEach(s -> liveChanges.put(s.key(), wanted.toJson().getValue(s.key())));
+    fileSettings = wanted;
+    GatewaySettings next = SettingsValidator.apply(current, liveChanges);
+    List<Setting<?>> pending = wanted.changedFrom(current).stream().filter(s -> !s.live()).toList();
+    boolean pendingChanged = !keys(pending).equals(status.pendingRestart());
+    status.pendingRestart(keys(pending));
+    String needsRestart = pending.isEmpty() ? "" : " needs_restart=" + diff(pending, current, wanted);
+    if (!next.equals(current)) {
+      apply(next, Source.FILE);
+      LOG.info("event=config_accepted source=file changed={}{}", diff(next.changedFrom(current), current, next),
+          needsRestart);
+    } else if (pendingChanged && !pending.isEmpty()) {
+      LOG.warn("event=config_needs_restart source=file{}", needsRestart);
+    } else if (wasBroken) {
+      LOG.info("event=config_accepted source=file changed=[]{}", needsRestart);
+    }
+  }
+
+  private void onFileFailure(Throwable failure) {
+    FileProblem problem = FileProblem.of(failure);
+    if (problem.equals(fileProblem)) {
+      return;
+    }
+    fileProblem = problem;
+    if (problem.error().equals("invalid_json") && problem.line() < 0) {
+      // the parser says only "Unexpected token" for an empty file: say what it is
+      vertx.fileSystem().props(confFile)
+          .map(props -> props.size() == 0 ? new FileProblem("invalid_json", "the file is empty", -1, -1) : problem)
+          .otherwise(problem)
+          .onSuccess(this::reportFileProblem);
+    } else {
+      reportFileProblem(problem);
+    }
+  }
+
+  private void reportFileProblem(FileProblem problem) {
+    status.rejected(new Rejection(Instant.now(), Source.FILE, problem.error(), problem.describe(), problem.toJson()));
+    LOG.warn("event=config_rejected source=file file={} error={} problem=\"{}\" kept=settings_in_force",
+        confFile, problem.error(), problem.describe());
+  }
+
+  private void fileReadable() {
+    fileProblem = null;
+    LOG.info("event=config_accepted source=file changed=[] note=\"file readable again, same content as before it broke\"");
+  }
+
+  // ---- admin and cluster ---------------------------------------------------------------------
+
+  /** An admin change on this node: answers {@code {"status": 200|400, "body": {...}}}. */
+  private void onAdminRequest(Message<JsonObject> msg) {
+    JsonObject changes = msg.body();
+    GatewaySettings current = live.current();
+    GatewaySettings next;
+    try {
+      next = SettingsValidator.apply(current, maskedSecretsRemoved(changes, current));
+    } catch (SettingsException e) {
+      refuse(Source.ADMIN, "invalid_settings", e.getMessage(), problems(e));
+      msg.reply(new JsonObject().put("status", 400).put("body", e.toJson()));
+      return;
+    }
+    List<Setting<?>> changed = next.changedFrom(current);
+    List<Setting<?>> restartOnly = changed.stream().filter(s -> !s.live()).toList();
+    if (!restartOnly.isEmpty()) {
+      String message = String.join(", ", keys(restartOnly)) + " can only change with a restart: edit the conf file "
+          + "and restart the node; nothing was applied";
+      JsonArray problems = new JsonArray();
+      restartOnly.forEach(s -> problems.add(new JsonObject().put("key", s.key()).put("message",
+          s.key() + " is restart-only")));
+      refuse(Source.ADMIN, "restart_required", message, problems);
+      msg.reply(new JsonObject().put("status", 400).put("body", new JsonObject()
+          .put("error", "restart_required").put("message", message).put("keys", new JsonArray(keys(restartOnly)))));
+      return;
+    }
+    if (!changed.isEmpty()) {
+      apply(next, Source.ADMIN);
+      LOG.info("event=config_accepted source=admin changed={}", diff(changed, current, next));
+      JsonObject flat = new JsonObject();
+      changed.forEach(s -> flat.put(s.key(), next.toJson().getValue(s.key())));
+      vertx.eventBus().publish(BusAddresses.SETTINGS_CLUSTER,
+          new JsonObject().put("origin", origin).put("changes", flat));
+    }
+    msg.reply(new JsonObject().put("status", 200).put("body", new JsonObject()
+        .put("settings", next.toPublicJson()).put("changed", new JsonArray(keys(changed)))));
+  }
+
+  /** Another node's admin change: the same validation, applied here too. Our own are already applied. */
+  private void onClusterChange(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    String from = body.getString("origin");
+    if (origin.equals(from)) {
+      return;
+    }
+    GatewaySettings current = live.current();
+    GatewaySettings next;
+    try {
+      next = SettingsValidator.apply(current, body.getJsonObject("changes", new JsonObject()));
+    } catch (SettingsException e) {
+      refuse(Source.CLUSTER, "invalid_settings", e.getMessage(), problems(e));
+      return;
+    }
+    List<Setting<?>> changed = next.changedFrom(current);
+    if (changed.stream().anyMatch(s -> !s.live())) {
+      refuse(Source.CLUSTER, "restart_required", "a cluster change from " + from + " names restart-only keys "
+          + keys(changed.stream().filter(s -> !s.live()).toList()), new JsonArray());
+      return;
+    }
+    if (!changed.isEmpty()) {
+      apply(next, Source.CLUSTER);
+      LOG.info("event=config_accepted source=cluster origin={} changed={}", from, diff(changed, current, next));
+    }
+  }
+
+  /** The origin id this node puts on its cluster changes. */
+  public String origin() {
+    return origin;
+  }
+
+  // ---- shared --------------------------------------------------------------------------------
+
+  private void apply(GatewaySettings next, Source source) {
+    live.apply(vertx, next);
+    status.accepted(source);
+  }
+
+  private void refuse(Source source, String error, String message, JsonArray problems) {
+    status.rejected(new Rejection(Instant.now(), source, error, message, problems));
+    if (source == Source.FILE) {
+      LOG.warn("event=config_rejected source=file file={} error={} problem=\"{}\" kept=settings_in_force",
+          confFile, error, message.replace('"', '\''));
+    } else {
+      LOG.warn("event=config_rejected source={} error={} problem=\"{}\" kept=settings_in_force",
+          source.name().toLowerCase(java.util.Locale.ROOT), error, message.replace('"', '\''));
+    }
+  }
+
+  /** A secret sent back as the mask {@code ***} that GET shows means "unchanged", never a new token. */
+  private static JsonObject maskedSecretsRemoved(JsonObject changes, GatewaySettings current) {
+    JsonObject copy = changes.copy();
+    for (Setting<String> secret : List.of(GatewaySettings.ADMIN_TOKEN, GatewaySettings.INGEST_TOKEN)) {
+      if ("***".equals(copy.getValue(secret.key())) && !current.get(secret).isEmpty()) {
+        copy.remove(secret.key());
+      }
+    }
+    return copy;
+  }
+
+  private static JsonArray problems(SettingsException e) {
+    return e.toJson().getJsonArray("problems");
+  }
+
+  private static List<String> keys(List<Setting<?>> settings) {
+    return settings.stream().map(Setting::key).toList();
+  }
+
+  /** {@code [heartbeat_ms: 10000 -> 2000, retry_ms: 500 -> 800]}, secrets masked. */
+  static String diff(List<Setting<?>> keys, GatewaySettings before, GatewaySettings after) {
+    JsonObject b = before.toPublicJson();
+    JsonObject a = after.toPublicJson();
+    return keys.stream().map(s -> s.key() + ": " + b.getValue(s.key()) + " -> " + a.getValue(s.key()))
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+}

@@ -1,0 +1,208 @@
+package dev.ssegateway.core;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The one validator accepts every key's default and both bounds, and refuses anything else with a
+ * message naming the key, the value and what is allowed: out of range, wrong type, unknown key.
+ * The table below is the specification of the ranges; a new key fails {@link #everyKeyIsInTheTable()}
+ * until it is added here.
+ */
+class SettingsValidatorTest {
+
+  /** Integer keys: default, min, max. */
+  private static final Map<String, int[]> INTEGERS = new LinkedHashMap<>();
+  /** Text keys: a valid value other than the default, and an invalid one. */
+  private static final Map<String, String[]> TEXTS = new LinkedHashMap<>();
+  private static final Set<String> FLAGS = Set.of("ticker.enabled", "ingest.enabled");
+
+  static {
+    INTEGERS.put("http.port", new int[] {8080, 0, 65535});
+    INTEGERS.put("http.instances", new int[] {0, 0, 256});
+    INTEGERS.put("heartbeat_ms", new int[] {10000, 1000, 60000});
+    INTEGERS.put("retry_ms", new int[] {500, 100, 60000});
+    INTEGERS.put("history.max_events", new int[] {1000, 0, 1_000_000});
+    INTEGERS.put("history.max_age_ms", new int[] {300_000, 1000, 86_400_000});
+    INTEGERS.put("history.max_topics", new int[] {10_000, 1, 1_000_000});
+    INTEGERS.put("limits.max_event_bytes", new int[] {65536, 16, 16 * 1024 * 1024});
+    INTEGERS.put("limits.max_topics_per_connection", new int[] {32, 1, 1024});
+    INTEGERS.put("limits.max_connections", new int[] {100_000, 1, 10_000_000});
+    INTEGERS.put("limits.write_queue_bytes", new int[] {1024 * 1024, 4096, 64 * 1024 * 1024});
+    INTEGERS.put("ticker.interval_ms", new int[] {1000, 10, 3_600_000});
+    INTEGERS.put("config.scan_ms", new int[] {1000, 100, 60000});
+    TEXTS.put("node_id", new String[] {"node-2_b", "has space"});
+    TEXTS.put("http.host", new String[] {"127.0.0.1", "bad host!"});
+    TEXTS.put("heartbeat_mode", new String[] {"comment", "loud"});
+    TEXTS.put("ticker.topic", new String[] {"prices", ""});
+    TEXTS.put("ingest.token", new String[] {"abc.DEF-123", "with space"});
+    TEXTS.put("admin.token", new String[] {"abc.DEF-123", "tab\there"});
+  }
+
+  private static SettingsException refused(JsonObject conf) {
+    return assertThrows(SettingsException.class, () -> SettingsValidator.fromConf(conf), conf::encode);
+  }
+
+  private static void assertNames(SettingsException e, String key, String value, String allowed) {
+    String m = e.getMessage();
+    assertTrue(m.startsWith(key + ": "), "names the key first: " + m);
+    assertTrue(m.contains(value), "names the value " + value + ": " + m);
+    assertTrue(m.contains("allowed: " + allowed), "names what is allowed (" + allowed + "): " + m);
+    assertEquals(key, e.problems().get(0).key());
+    assertEquals("invalid_settings", e.toJson().getString("error"));
+    assertEquals(key, e.toJson().getJsonArray("problems").getJsonObject(0).getString("key"));
+  }
+
+  @Test
+  void everyKeyIsInTheTable() {
+    Set<String> table = Stream.of(INTEGERS.keySet(), TEXTS.keySet(), FLAGS).flatMap(Set::stream)
+        .collect(Collectors.toSet());
+    Set<String> keys = GatewaySettings.ALL.stream().map(Setting::key).collect(Collectors.toSet());
+    assertEquals(keys, table);
+  }
+
+  @Test
+  void anEmptyConfGivesEveryDefault() {
+    GatewaySettings s = SettingsValidator.fromConf(new JsonObject());
+    assertEquals(GatewaySettings.defaults(), s);
+    GatewaySettings.ALL.forEach(setting -> assertEquals(setting.defaultValue(), s.get(setting), setting.key()));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> integerKeysAcceptDefaultAndBothBoundsAndRefuseBeyondAndOtherTypes() {
+    return INTEGERS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+      String key = e.getKey();
+      int def = e.getValue()[0];
+      int min = e.getValue()[1];
+      int max = e.getValue()[2];
+      Setting<?> setting = GatewaySettings.find(key);
+      String allowed = "an integer in " + min + ".." + max;
+      assertEquals(def, setting.defaultValue());
+      assertEquals(allowed, setting.allowed());
+      for (int ok : new int[] {def, min, max}) {
+        assertEquals(ok, SettingsValidator.fromConf(new JsonObject().put(key, ok)).get(setting));
+      }
+      assertEquals(max, SettingsValidator.fromConf(new JsonObject().put(key, (double) max)).get(setting),
+          "an integral double is an integer");
+      assertNames(refused(new JsonObject().put(key, (long) min - 1)), key, String.valueOf((long) min - 1), allowed);
+      assertNames(refused(new JsonObject().put(key, (long) max + 1)), key, String.valueOf((long) max + 1), allowed);
+      assertTrue(refused(new JsonObject().put(key, (long) max + 1)).getMessage().contains("out of range"));
+      assertNames(refused(new JsonObject().put(key, String.valueOf(def))), key, "\"" + def + "\"", allowed);
+      assertTrue(refused(new JsonObject().put(key, String.valueOf(def))).getMessage().contains("is not a number"));
+      assertNames(refused(new JsonObject().put(key, true)), key, "true", allowed);
+      assertNames(refused(new JsonObject().put(key, min + 0.5)), key, String.valueOf(min + 0.5), allowed);
+      assertTrue(refused(new JsonObject().put(key, min + 0.5)).getMessage().contains("is not an integer"));
+      assertNames(refused(new JsonObject().putNull(key)), key, "null", allowed);
+      assertNames(refused(new JsonObject().put(key, new JsonArray().add(def))), key, "[" + def + "]", allowed);
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> textKeysAcceptDefaultAndValidValuesAndRefuseOthersAndOtherTypes() {
+    return TEXTS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+      String key = e.getKey();
+      Setting<?> setting = GatewaySettings.find(key);
+      String allowed = setting.allowed();
+      Object def = setting.defaultValue();
+      assertEquals(def, SettingsValidator.fromConf(new JsonObject().put(key, def)).get(setting));
+      String good = e.getValue()[0];
+      assertEquals(good, SettingsValidator.fromConf(new JsonObject().put(key, good)).get(setting));
+      String bad = e.getValue()[1];
+      assertNames(refused(new JsonObject().put(key, bad)), key, "\"" + bad + "\"", allowed);
+      assertNames(refused(new JsonObject().put(key, 42)), key, "42", allowed);
+      assertTrue(refused(new JsonObject().put(key, 42)).getMessage().contains("is not a string"));
+      assertNames(refused(new JsonObject().put(key, false)), key, "false", allowed);
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> flagsAcceptBooleansOnly() {
+    return FLAGS.stream().sorted().map(key -> DynamicTest.dynamicTest(key, () -> {
+      Setting<?> setting = GatewaySettings.find(key);
+      assertEquals(Boolean.class, setting.type());
+      assertEquals(true, SettingsValidator.fromConf(new JsonObject().put(key, true)).get(setting));
+      assertEquals(false, SettingsValidator.fromConf(new JsonObject().put(key, false)).get(setting));
+      assertNames(refused(new JsonObject().put(key, "true")), key, "\"true\"", "true or false");
+      assertNames(refused(new JsonObject().put(key, 1)), key, "1", "true or false");
+      assertTrue(refused(new JsonObject().put(key, 1)).getMessage().contains("is not a boolean"));
+    }));
+  }
+
+  @Test
+  void unknownKeysAreRefusedNamingTheKeyAndTheKnownKeys() {
+    SettingsException e = refused(new JsonObject().put("heartbeat", 2000));
+    assertTrue(e.getMessage().startsWith("heartbeat: unknown key; known keys: node_id, http.host"), e.getMessage());
+    e = refused(new JsonObject().put("http", new JsonObject().put("prot", 80)));
+    assertEquals("http.prot", e.problems().get(0).key());
+    assertTrue(e.getMessage().contains("http.prot: unknown key"), e.getMessage());
+  }
+
+  @Test
+  void nestedFlatAndMixedFormsAreTheSameKey() {
+    GatewaySettings flat = SettingsValidator.fromConf(new JsonObject().put("limits.max_event_bytes", 1024)
+        .put("http.port", 9090));
+    GatewaySettings nested = SettingsValidator.fromConf(new JsonObject()
+        .put("limits", new JsonObject().put("max_event_bytes", 1024))
+        .put("http", new JsonObject().put("port", 9090)));
+    assertEquals(flat, nested);
+    assertEquals(1024, flat.maxEventBytes());
+    assertEquals(9090, nested.get(GatewaySettings.HTTP_PORT));
+    SettingsException e = refused(new JsonObject().put("history", new JsonObject().put("max_age_ms", 5)));
+    assertNames(e, "history.max_age_ms", "5", "an integer in 1000..86400000");
+  }
+
+  @Test
+  void keysStartingWithUnderscoreAreCommentsAtAnyDepth() {
+    GatewaySettings s = SettingsValidator.fromConf(new JsonObject()
+        .put("_comment", "anything")
+        .put("_conf_file", "/etc/sse/conf.json")
+        .put("_old", new JsonObject().put("heartbeat_ms", 5))
+        .put("http", new JsonObject().put("_note", 1).put("port", 81)));
+    assertEquals(81, s.get(GatewaySettings.HTTP_PORT));
+    assertEquals(GatewaySettings.defaults().heartbeatMs(), s.heartbeatMs());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceAndNothingIsApplied() {
+    GatewaySettings base = SettingsValidator.fromConf(new JsonObject().put("heartbeat_ms", 2000));
+    SettingsException e = assertThrows(SettingsException.class, () -> SettingsValidator.apply(base,
+        new JsonObject().put("heartbeat_ms", 3000).put("retry_ms", 5).put("nope", 1)));
+    List<String> keys = new ArrayList<>();
+    e.problems().forEach(p -> keys.add(p.key()));
+    assertEquals(List.of("retry_ms", "nope"), keys);
+    assertTrue(e.getMessage().contains("; "), "one line joining the problems: " + e.getMessage());
+    assertEquals(2000, base.heartbeatMs(), "the base is immutable");
+  }
+
+  @Test
+  void applyReplacesOnlyTheGivenKeys() {
+    GatewaySettings base = SettingsValidator.fromConf(new JsonObject().put("heartbeat_ms", 2000).put("retry_ms", 700));
+    GatewaySettings next = SettingsValidator.apply(base, new JsonObject().put("heartbeat_ms", 5000));
+    assertEquals(5000, next.heartbeatMs());
+    assertEquals(700, next.retryMs());
+    assertEquals(List.of(GatewaySettings.HEARTBEAT_MS), next.changedFrom(base));
+  }
+
+  @Test
+  void settingsRoundTripThroughJsonAndMaskSecretsForDisplay() {
+    GatewaySettings s = SettingsValidator.fromConf(new JsonObject().put("admin.token", "t0k").put("heartbeat_ms", 3000));
+    assertEquals(s, SettingsValidator.fromConf(s.toJson()));
+    assertEquals("***", s.toPublicJson().getString("admin.token"));
+    assertEquals("", s.toPublicJson().getString("ingest.token"), "an empty token is shown as empty");
+  }
+}

@@ -1,0 +1,210 @@
+// Unit tests of webroot/sse-client.js with a fake EventSource and a fake clock, run by `node --test`.
+// The real-browser behaviour is covered by BrowserClientTest (modules/app) in headless Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '../../main/resources/webroot/sse-client.js';
+
+/** A manual clock: timers run only when the test advances time. */
+function fakeClock() {
+  let now = 0;
+  let nextId = 1;
+  const timers = new Map();
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      const id = nextId++;
+      timers.set(id, { fn, at: now + ms });
+      return id;
+    },
+    clearTimeout: id => timers.delete(id),
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = end;
+    },
+    pending: () => timers.size,
+  };
+}
+
+/** EventSource stand-in: records every instance; the test drives its events. */
+function fakeEventSources() {
+  const all = [];
+  class FakeEventSource {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.listeners = {};
+      all.push(this);
+    }
+    addEventListener(type, fn) {
+      (this.listeners[type] ||= []).push(fn);
+    }
+    close() {
+      this.readyState = 2;
+      this.closed = true;
+    }
+    emit(type, data = '', id) {
+      if (id !== undefined) this.lastEventId = id;
+      (this.listeners[type] || []).forEach(fn => fn({ type, data, lastEventId: this.lastEventId || '' }));
+    }
+    open() {
+      this.readyState = 1;
+      (this.listeners.open || []).forEach(fn => fn({ type: 'open' }));
+    }
+    fail(readyState = 0) {
+      this.readyState = readyState;
+      (this.listeners.error || []).forEach(fn => fn({ type: 'error' }));
+    }
+  }
+  return { FakeEventSource, all, last: () => all[all.length - 1] };
+}
+
+function setup(extra = {}) {
+  const clock = fakeClock();
+  const es = fakeEventSources();
+  const events = [];
+  const states = [];
+  const stream = connect({
+    url: 'http://gw.test/events', topics: ['a', 'b'], random: () => 0.5,
+    onEvent: e => events.push(e), onState: (s, info) => states.push({ s, ...info }),
+    EventSource: es.FakeEventSource, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: clock.now,
+    fetch: undefined, ...extra,
+  });
+  return { clock, es, events, states, stream };
+}
+
+const hello = (hb = 1000) => JSON.stringify({ node: 'n1', heartbeat_ms: hb, topics: ['a'], resumed: false, replayed: 0 });
+
+test('opens one EventSource per topic set and delivers app events, not control events', () => {
+  const { es, events, states, stream } = setup({ types: ['tick'] });
+  assert.equal(es.all.length, 1);
+  assert.equal(es.last().url, 'http://gw.test/events?topic=a&topic=b');
+  for (const t of ['hello', 'heartbeat', 'message', 'reset', 'dropped', 'tick']) {
+    assert.ok(es.last().listeners[t], `listens to ${t}`);
+  }
+  es.last().open();
+  es.last().emit('hello', hello(), 'n1:1');
+  es.last().emit('heartbeat', '{"heartbeat_ms":1000}');
+  es.last().emit('message', 'x', 'n1:2');
+  es.last().emit('tick', '{"tick":1}', 'n1:3');
+  assert.deepEqual(events.map(e => [e.type, e.id, e.data]), [['message', 'n1:2', 'x'], ['tick', 'n1:3', '{"tick":1}']]);
+  assert.deepEqual(events[1].json(), { tick: 1 });
+  assert.deepEqual(states.map(s => s.s), ['connecting', 'open']);
+  assert.equal(states[1].node, 'n1');
+  assert.equal(stream.lastEventId, 'n1:3');
+  assert.equal(stream.heartbeatMs, 1000);
+});
+
+test('on error it closes the EventSource and reopens itself with backoff and lastEventId', () => {
+  const { clock, es, states, stream } = setup();
+  const first = es.last();
+  first.emit('hello', hello(), 'n1:5');
+  first.fail(0); // EventSource would retry on its own: it must not
+  assert.ok(first.closed, 'the failed EventSource is closed');
+  assert.equal(stream.state, 'reconnecting');
+  assert.equal(states.at(-1).delayMs, 500);
+  clock.advance(499);
+  assert.equal(es.all.length, 1);
+  clock.advance(1);
+  assert.equal(es.all.length, 2);
+  assert.equal(es.last().url, 'http://gw.test/events?topic=a&topic=b&lastEventId=n1%3A5');
+  es.last().fail(0);
+  assert.equal(states.at(-1).delayMs, 1000, 'doubles');
+  clock.advance(1000);
+  es.last().fail(0);
+  assert.equal(states.at(-1).delayMs, 2000);
+  clock.advance(2000);
+  es.last().emit('heartbeat', '{"heartbeat_ms":1000}');
+  es.last().fail(0);
+  assert.equal(states.at(-1).delayMs, 500, 'a heartbeat reset the attempt counter');
+  assert.equal(stream.reconnects, 4);
+});
+
+test('a stream without events for 2.5 x heartbeat_ms is closed and reopened', () => {
+  const { clock, es, states } = setup();
+  const first = es.last();
+  first.open();
+  first.emit('hello', hello(2000), 'n1:9');
+  clock.advance(4000);
+  first.emit('heartbeat', '{"heartbeat_ms":2000}');
+  clock.advance(4999);
+  assert.equal(es.all.length, 1, 'not yet: 4999 ms of silence < 5000');
+  clock.advance(1);
+  assert.ok(first.closed);
+  assert.match(states.at(-1).reason, /^stalled: no event for 5000 ms \(2\.5 x heartbeat 2000 ms\)/);
+  clock.advance(500);
+  assert.equal(es.all.length, 2);
+  assert.ok(es.last().url.endsWith('lastEventId=n1%3A9'));
+});
+
+test('a shorter heartbeat interval shortens the running stall timeout', () => {
+  const { clock, es } = setup();
+  es.last().emit('hello', hello(10_000), '-');
+  clock.advance(1000);
+  es.last().emit('heartbeat', '{"heartbeat_ms":1000}');
+  clock.advance(2500);
+  assert.ok(es.all[0].closed, 'stalled after 2.5 x the new 1000 ms');
+});
+
+test('before hello the stall timeout is 2.5 x the initial heartbeat and bounds the connect', () => {
+  const { clock, es } = setup({ initialHeartbeatMs: 4000 });
+  clock.advance(9999);
+  assert.equal(es.all[0].closed, undefined);
+  clock.advance(1);
+  assert.ok(es.all[0].closed);
+});
+
+test('a retry_ms in hello replaces the backoff base', () => {
+  const { es, states } = setup();
+  es.last().emit('hello', JSON.stringify({ node: 'n', heartbeat_ms: 1000, retry_ms: 3000 }), '-');
+  es.last().fail(0);
+  assert.equal(states.at(-1).delayMs, 3000);
+});
+
+test('a refused stream fails with the JSON error when retrying cannot help, and retries a 503', async () => {
+  const answer = status => async () => ({ ok: false, status,
+    text: async () => JSON.stringify({ error: 'some_error', message: 'because' }) });
+  const refused = setup({ fetch: answer(400) });
+  refused.es.last().fail(2);
+  await new Promise(r => setImmediate(r));
+  assert.equal(refused.stream.state, 'failed');
+  assert.equal(refused.states.at(-1).reason, 'HTTP 400 some_error: because');
+  assert.equal(refused.clock.pending(), 0, 'nothing scheduled');
+
+  const busy = setup({ fetch: answer(503) });
+  busy.es.last().fail(2);
+  await new Promise(r => setImmediate(r));
+  assert.equal(busy.stream.state, 'reconnecting');
+  assert.equal(busy.states.at(-1).reason, 'HTTP 503 some_error: because');
+});
+
+test('close() stops everything: no reopen, no timers, terminal state', () => {
+  const { clock, es, states, stream } = setup();
+  es.last().fail(0);
+  stream.close();
+  assert.equal(stream.state, 'closed');
+  assert.equal(clock.pending(), 0);
+  clock.advance(60_000);
+  assert.equal(es.all.length, 1);
+  stream.close();
+  assert.equal(states.filter(s => s.s === 'closed').length, 1);
+});
+
+test('events from a replaced EventSource are ignored', () => {
+  const { clock, es, events } = setup();
+  const old = es.last();
+  old.fail(0);
+  clock.advance(500);
+  old.emit('message', 'late', 'n1:1');
+  assert.deepEqual(events, []);
+});
+
+test('at least one topic is required', () => {
+  assert.throws(() => setup({ topics: [] }), TypeError);
+});
