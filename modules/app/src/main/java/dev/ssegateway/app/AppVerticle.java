@@ -7,6 +7,7 @@ import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
+import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
 import dev.ssegateway.publisher.EventPublisher;
 import dev.ssegateway.publisher.IngestPublisher;
@@ -33,10 +34,11 @@ public final class AppVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AppVerticle.class);
 
   private Gateway gateway;
+  private String nodeName;
 
   @Override
   public Future<?> start() {
-    UncaughtErrors.install(vertx);
+    UncaughtErrors errors = UncaughtErrors.install(vertx);
     Map<String, String> env = System.getenv();
     EnvOverrides overrides = EnvOverrides.from(env);
     GatewaySettings settings;
@@ -47,27 +49,32 @@ public final class AppVerticle extends VerticleBase {
     }
     logOverrides(overrides);
     String node = settings.nodeId(EventPublisher.randomName());
+    nodeName = node;
     EventPublisher publisher = EventPublisher.install(vertx, node);
     LiveSettings live = LiveSettings.of(vertx, settings);
     ConfigStatus configStatus = new ConfigStatus(live);
     List<Routes> routes = new ArrayList<>();
     routes.add(AdminConfigHandler.create(configStatus)::mount);
-    if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty()) {
+    boolean jwt = !settings.get(GatewaySettings.AUTH_JWT_SECRET).isEmpty()
+        || !settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE).isEmpty();
+    if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty() && !jwt) {
       LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
     }
     if (settings.get(GatewaySettings.INGEST_ENABLED)) {
       IngestPublisher ingest = IngestPublisher.create(publisher, live);
       routes.add(router -> router.post("/publish/:topic").handler(ingest));
-      if (settings.get(GatewaySettings.INGEST_TOKEN).isEmpty()) {
+      if (settings.get(GatewaySettings.INGEST_TOKEN).isEmpty() && !jwt) {
         LOG.warn("event=ingest_open_to_loopback message=\"ingest.token is empty: only loopback clients may publish\"");
       }
     }
     JsonObject configVerticleConf = new JsonObject()
         .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
-        .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes))
+        .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes,
+            new HealthOptions().setProbePublisher(publisher::publishProbe)))
         .compose(g -> {
           gateway = g;
+          NodeMonitoring.install(vertx, g, configStatus, errors, node);
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
             return Future.succeededFuture();
           }
@@ -76,6 +83,12 @@ public final class AppVerticle extends VerticleBase {
               .onFailure(e -> LOG.error("event=publisher_failed publisher=ticker cause=\"{}\"", e.toString()));
         })
         .onSuccess(v -> LOG.info("event=node_ready node={} port={}", node, gateway.port()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    LOG.info("event=node_stopping node={}", nodeName);
+    return Future.succeededFuture();
   }
 
   private static void logOverrides(EnvOverrides overrides) {

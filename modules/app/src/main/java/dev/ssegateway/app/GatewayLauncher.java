@@ -6,6 +6,8 @@ import dev.ssegateway.core.SettingsException;
 import io.vertx.core.Deployable;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -52,6 +54,7 @@ public final class GatewayLauncher extends VertxApplication {
         fail(problem);
       }
     }
+    exitZeroOnSigterm();
     int code = new GatewayLauncher(args, new Hooks(confFile)).launch();
     if (code != 0) {
       System.exit(code);
@@ -87,6 +90,11 @@ public final class GatewayLauncher extends VertxApplication {
       if (eventBus.getHost() == null) {
         eventBus.setHost(ClusterConfig.eventBusHost());
       }
+      // Vert.x's own HTTP server and event bus metrics, in the Prometheus registry that /metrics scrapes
+      if (context.vertxOptions().getMetricsOptions() == null || !context.vertxOptions().getMetricsOptions().isEnabled()) {
+        context.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+      }
     }
 
     @Override
@@ -106,6 +114,19 @@ public final class GatewayLauncher extends VertxApplication {
       }
     }
     return null;
+  }
+
+  /**
+   * SIGTERM is the normal way to stop a node: exit with 0, not 143. {@code System.exit} runs the launcher's
+   * shutdown hook, which closes Vert.x: each gateway stops accepting, ends every stream with a jittered
+   * {@code retry:}, waits for the writes up to {@code shutdown.drain_ms}, and the node leaves the cluster.
+   */
+  private static void exitZeroOnSigterm() {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> System.exit(0));
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // no SIGTERM on this platform: the JVM's default handling stays
+    }
   }
 
   private static void fail(String message) {

@@ -38,6 +38,8 @@ public final class UncaughtErrors implements Shareable {
 
   private final LongAdder total = new LongAdder();
   private final Map<String, LongAdder> bySource = new ConcurrentHashMap<>();
+  private final java.util.List<java.util.function.Consumer<String>> sourceListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Per cause: time of its last line and failures held back since. */
   private final Map<String, long[]> causes = new ConcurrentHashMap<>();
 
@@ -68,6 +70,12 @@ public final class UncaughtErrors implements Shareable {
     return n == null ? 0 : n.sum();
   }
 
+  /** Calls {@code listener} with every source counted so far, then with each new one when it first fails. */
+  public void forEachSource(java.util.function.Consumer<String> listener) {
+    sourceListeners.add(listener);
+    bySource.keySet().forEach(listener);
+  }
+
   public JsonObject toJson() {
     Map<String, Object> sources = new TreeMap<>();
     bySource.forEach((source, n) -> sources.put(source, n.sum()));
@@ -93,7 +101,16 @@ public final class UncaughtErrors implements Shareable {
 
   void report(String source, String thread, Throwable error) {
     total.increment();
-    bySource.computeIfAbsent(source, s -> new LongAdder()).increment();
+    LongAdder n = bySource.get(source);
+    if (n == null) {
+      LongAdder fresh = new LongAdder();
+      n = bySource.putIfAbsent(source, fresh);
+      if (n == null) {
+        n = fresh;
+        sourceListeners.forEach(l -> l.accept(source));
+      }
+    }
+    n.increment();
     StackTraceElement[] trace = error.getStackTrace();
     String at = trace.length == 0 ? "unknown" : trace[0].toString();
     String cause = source + "|" + error.getClass().getName() + "|" + at;

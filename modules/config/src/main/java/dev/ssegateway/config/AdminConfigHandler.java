@@ -1,9 +1,9 @@
 package dev.ssegateway.config;
 
-import dev.ssegateway.core.BearerAccess;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
+import dev.ssegateway.core.TokenAuth;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -53,15 +53,22 @@ public final class AdminConfigHandler {
             ctx.statusCode() == 413 ? "the body exceeds " + MAX_BODY_BYTES + " bytes" : "the change failed"));
   }
 
-  private boolean allowed(RoutingContext ctx) {
-    String token = status.settings().get(GatewaySettings.ADMIN_TOKEN);
-    return BearerAccess.allowed(ctx.request(), ctx.response(), token, GatewaySettings.ADMIN_TOKEN.key());
+  /** Runs {@code then} when the request carries the admin token or a JWT with {@code sse.admin: true}. */
+  private void asAdmin(RoutingContext ctx, io.vertx.core.Handler<RoutingContext> then) {
+    TokenAuth.of(ctx.vertx()).allowAdmin(ctx.request(), status.settings()).onComplete(allowed -> {
+      if (allowed.succeeded() && allowed.result()) {
+        then.handle(ctx);
+      } else if (allowed.failed()) {
+        HttpErrors.send(ctx.response(), 500, "internal_error", "the token could not be checked");
+      }
+    });
   }
 
   private void get(RoutingContext ctx) {
-    if (!allowed(ctx)) {
-      return;
-    }
+    asAdmin(ctx, this::answerStatus);
+  }
+
+  private void answerStatus(RoutingContext ctx) {
     ctx.response().setStatusCode(200)
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
@@ -69,9 +76,10 @@ public final class AdminConfigHandler {
   }
 
   private void put(RoutingContext ctx) {
-    if (!allowed(ctx)) {
-      return;
-    }
+    asAdmin(ctx, this::change);
+  }
+
+  private void change(RoutingContext ctx) {
     JsonObject changes;
     try {
       changes = changes(ctx.body().buffer());

@@ -43,6 +43,8 @@ public final class ConfigStatus {
   }
 
   private final LiveSettings live;
+  private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder rejected = new java.util.concurrent.atomic.LongAdder();
   private volatile String confFile;
   private volatile Snapshot snapshot;
 
@@ -89,12 +91,24 @@ public final class ConfigStatus {
     return snapshot.pendingRestart;
   }
 
+  /** Changes accepted since startup (file, admin or cluster), for {@code sse_config_reloads_total}. */
+  public long acceptedCount() {
+    return accepted.sum();
+  }
+
+  /** Changes refused since startup (each distinct file problem once), for {@code sse_config_reloads_total}. */
+  public long rejectedCount() {
+    return rejected.sum();
+  }
+
   synchronized void accepted(Source source) {
+    accepted.increment();
     Snapshot s = snapshot;
     snapshot = new Snapshot(source, Instant.now(), s.lastRejected, s.pendingRestart);
   }
 
   synchronized void rejected(Rejection rejection) {
+    rejected.increment();
     Snapshot s = snapshot;
     snapshot = new Snapshot(s.source, s.changedAt, rejection, s.pendingRestart);
   }

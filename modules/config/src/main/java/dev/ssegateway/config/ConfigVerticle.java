@@ -266,7 +266,8 @@ public final class ConfigVerticle extends VerticleBase {
   /** A secret sent back as the mask {@code ***} that GET shows means "unchanged", never a new token. */
   private static JsonObject maskedSecretsRemoved(JsonObject changes, GatewaySettings current) {
     JsonObject copy = changes.copy();
-    for (Setting<String> secret : List.of(GatewaySettings.ADMIN_TOKEN, GatewaySettings.INGEST_TOKEN)) {
+    for (Setting<String> secret : List.of(GatewaySettings.ADMIN_TOKEN, GatewaySettings.INGEST_TOKEN,
+        GatewaySettings.AUTH_JWT_SECRET)) {
       if ("***".equals(copy.getValue(secret.key())) && !current.get(secret).isEmpty()) {
         copy.remove(secret.key());
       }

@@ -338,7 +338,7 @@ class ConfigVerticleTest {
               .put("origin", "another-node").put("changes", new JsonObject().put("heartbeat_ms", 2000)));
           vertx.eventBus().publish(BusAddresses.SETTINGS_CLUSTER, new JsonObject()
               .put("origin", "another-node").put("changes", new JsonObject().put("heartbeat_ms", 70000)));
-          return Await.until(vertx, () -> n.status().lastRejected() != null, 10_000, () -> "the bad cluster change")
+          return Await.until(vertx, () -> n.status().lastRejected() != null && applied.get() >= 1, 10_000, () -> "the bad cluster change")
               .compose(v -> check(() -> {
                 assertEquals(2000, n.settings().heartbeatMs());
                 assertEquals(1, applied.get(), "only the other node's change was applied");

@@ -41,6 +41,11 @@ public final class BearerAccess {
     return false;
   }
 
+  /** Whether {@code given} equals {@code token}, compared in constant time. */
+  public static boolean matches(String given, String token) {
+    return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+  }
+
   public static boolean isLoopback(SocketAddress address) {
     if (address == null || address.hostAddress() == null) {
       return false;

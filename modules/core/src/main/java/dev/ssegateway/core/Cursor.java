@@ -24,7 +24,6 @@ public final class Cursor {
   private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
 
   private final TreeMap<String, Long> positions;
-  private String text;
 
   private Cursor(TreeMap<String, Long> positions) {
     this.positions = positions;
@@ -134,20 +133,20 @@ public final class Cursor {
     return true;
   }
 
+  /** The id text; built on each call (not cached, so a cursor retained in a history stays small). */
   @Override
   public String toString() {
-    String t = text;
-    if (t == null) {
-      StringBuilder b = new StringBuilder();
-      positions.forEach((origin, seq) -> {
-        if (b.length() > 0) {
-          b.append(',');
-        }
-        b.append(origin).append(':').append(formatSeq(seq));
-      });
-      text = t = b.length() == 0 ? EMPTY_TEXT : b.toString();
+    if (positions.isEmpty()) {
+      return EMPTY_TEXT;
     }
-    return t;
+    StringBuilder b = new StringBuilder(positions.size() * 20);
+    positions.forEach((origin, seq) -> {
+      if (b.length() > 0) {
+        b.append(',');
+      }
+      b.append(origin).append(':').append(formatSeq(seq));
+    });
+    return b.toString();
   }
 
   @Override

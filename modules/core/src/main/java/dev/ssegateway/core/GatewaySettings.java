@@ -50,6 +50,15 @@ public final class GatewaySettings {
   public static final Setting<Integer> WRITE_QUEUE_BYTES = Setting.integer("limits.write_queue_bytes", 1024 * 1024,
       4096, 64 * 1024 * 1024, LIVE,
       "bytes a slow client may owe before its stream is cut (it resumes from its last id)");
+  public static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = Setting.integer(
+      "limits.max_connections_per_address", 10_000, 1, 10_000_000, LIVE,
+      "open streams per client IP address on this node; beyond it new streams get 429 with Retry-After");
+  public static final Setting<Integer> MAX_HEADER_BYTES = Setting.integer("limits.max_header_bytes", 8192, 1024,
+      1024 * 1024, RESTART, "largest request header block, in bytes; larger requests get 431");
+  public static final Setting<Integer> SHUTDOWN_RETRY_JITTER_MS = Setting.integer("shutdown.retry_jitter_ms", 5000, 0,
+      600_000, LIVE, "on shutdown each stream is told to retry after retry_ms plus a random 0..this, in ms");
+  public static final Setting<Integer> SHUTDOWN_DRAIN_MS = Setting.integer("shutdown.drain_ms", 5000, 0, 60_000, LIVE,
+      "on shutdown, how long in-flight writes may take before the remaining connections are closed");
   public static final Setting<Boolean> TICKER_ENABLED = Setting.flag("ticker.enabled", false, RESTART,
       "run the demo ticker publisher on this node");
   public static final Setting<String> TICKER_TOPIC = Setting.text("ticker.topic", "demo", Topics.TOPIC_REGEX, RESTART,
@@ -62,6 +71,27 @@ public final class GatewaySettings {
       "bearer token required by POST /publish; empty = only loopback peers may publish");
   public static final Setting<String> ADMIN_TOKEN = Setting.text("admin.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
       "bearer token required by /admin/*; empty = only loopback peers");
+  public static final Setting<String> AUTH_JWT_SECRET = Setting.text("auth.jwt_secret", "", "[\\x21-\\x7e]{0,512}",
+      RESTART, "HS256 secret that signs JWTs; empty = no HS256 tokens");
+  public static final Setting<String> AUTH_JWT_PUBLIC_KEY_FILE = Setting.text("auth.jwt_public_key_file", "",
+      "[^\\x00-\\x1f]{0,4096}", RESTART, "PEM file with the public key that verifies RS256/ES256 JWTs; empty = none");
+  public static final Setting<String> AUTH_JWT_PUBLIC_KEY_ALGORITHM = Setting.choice("auth.jwt_public_key_algorithm",
+      "RS256", List.of("RS256", "ES256"), RESTART, "algorithm of auth.jwt_public_key_file");
+  public static final Setting<String> AUTH_JWT_ISSUER = Setting.text("auth.jwt_issuer", "", "[\\x20-\\x7e]{0,512}",
+      RESTART, "required 'iss' claim of JWTs; empty = not checked");
+  public static final Setting<String> AUTH_JWT_AUDIENCE = Setting.text("auth.jwt_audience", "", "[\\x20-\\x7e]{0,512}",
+      RESTART, "required 'aud' claim of JWTs; empty = not checked");
+  public static final Setting<Boolean> AUTH_SUBSCRIBE_REQUIRED = Setting.flag("auth.subscribe_required", false,
+      RESTART, "GET /events needs a JWT whose sse.subscribe claim lists every requested topic");
+  public static final Setting<String> CORS_ALLOWED_ORIGINS = Setting.text("cors.allowed_origins", "",
+      "[A-Za-z0-9.:/\\[\\]*_, -]{0,4096}", RESTART,
+      "comma-separated origins (https://app.example.com) allowed cross-origin; empty = CORS off");
+  public static final Setting<Boolean> CORS_ALLOW_CREDENTIALS = Setting.flag("cors.allow_credentials", false, RESTART,
+      "answer cross-origin requests with Access-Control-Allow-Credentials: true (cookies)");
+  public static final Setting<String> TLS_CERT_FILE = Setting.text("tls.cert_file", "", "[^\\x00-\\x1f]{0,4096}",
+      RESTART, "PEM certificate chain of the HTTPS server; empty (with tls.key_file) = plain HTTP");
+  public static final Setting<String> TLS_KEY_FILE = Setting.text("tls.key_file", "", "[^\\x00-\\x1f]{0,4096}",
+      RESTART, "PEM private key (PKCS#8 or PKCS#1) of the HTTPS server");
   public static final Setting<Integer> CONFIG_SCAN_MS = Setting.integer("config.scan_ms", 1000, 100, 60000, RESTART,
       "how often the conf file is checked for changes");
 
@@ -69,7 +99,11 @@ public final class GatewaySettings {
   public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
       MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
-      TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN, CONFIG_SCAN_MS);
+      MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, SHUTDOWN_RETRY_JITTER_MS, SHUTDOWN_DRAIN_MS,
+      TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
+      AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
+      AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
+      CONFIG_SCAN_MS);
 
   private static final GatewaySettings DEFAULTS;
 
@@ -135,7 +169,7 @@ public final class GatewaySettings {
   /** Like {@link #toJson()} with tokens replaced by {@code "***"} when set: for display. */
   public JsonObject toPublicJson() {
     JsonObject json = toJson();
-    for (Setting<String> secret : List.of(INGEST_TOKEN, ADMIN_TOKEN)) {
+    for (Setting<String> secret : List.of(INGEST_TOKEN, ADMIN_TOKEN, AUTH_JWT_SECRET)) {
       if (!get(secret).isEmpty()) {
         json.put(secret.key(), "***");
       }

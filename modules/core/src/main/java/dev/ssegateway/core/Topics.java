@@ -11,6 +11,13 @@ public final class Topics {
 
   public static final String TOPIC_REGEX = "[A-Za-z0-9_][A-Za-z0-9._:-]{0,127}";
   public static final String TYPE_REGEX = "[A-Za-z0-9_][A-Za-z0-9._:-]{0,63}";
+  /**
+   * The gateway's own health-probe topic. It starts with a character {@link #TOPIC_REGEX} forbids, so no
+   * client can subscribe to it and no publisher can use it; only {@link Event#fromBus} lets it through.
+   */
+  public static final String PROBE_TOPIC = ".probe";
+  /** Event type of a health probe. */
+  public static final String PROBE_TYPE = "probe";
   /** Event type of an event published without one; browsers deliver it to {@code onmessage}. */
   public static final String DEFAULT_TYPE = "message";
 

@@ -30,7 +30,8 @@ class SettingsValidatorTest {
   private static final Map<String, int[]> INTEGERS = new LinkedHashMap<>();
   /** Text keys: a valid value other than the default, and an invalid one. */
   private static final Map<String, String[]> TEXTS = new LinkedHashMap<>();
-  private static final Set<String> FLAGS = Set.of("ticker.enabled", "ingest.enabled");
+  private static final Set<String> FLAGS = Set.of("ticker.enabled", "ingest.enabled", "auth.subscribe_required",
+      "cors.allow_credentials");
 
   static {
     INTEGERS.put("http.port", new int[] {8080, 0, 65535});
@@ -46,6 +47,18 @@ class SettingsValidatorTest {
     INTEGERS.put("limits.write_queue_bytes", new int[] {1024 * 1024, 4096, 64 * 1024 * 1024});
     INTEGERS.put("ticker.interval_ms", new int[] {1000, 10, 3_600_000});
     INTEGERS.put("config.scan_ms", new int[] {1000, 100, 60000});
+    INTEGERS.put("limits.max_connections_per_address", new int[] {10_000, 1, 10_000_000});
+    INTEGERS.put("limits.max_header_bytes", new int[] {8192, 1024, 1024 * 1024});
+    INTEGERS.put("shutdown.retry_jitter_ms", new int[] {5000, 0, 600_000});
+    INTEGERS.put("shutdown.drain_ms", new int[] {5000, 0, 60_000});
+    TEXTS.put("auth.jwt_secret", new String[] {"abc.DEF-123", "with space"});
+    TEXTS.put("auth.jwt_public_key_file", new String[] {"/etc/sse/jwt public.pem", "bad\u0001name"});
+    TEXTS.put("auth.jwt_public_key_algorithm", new String[] {"ES256", "HS256"});
+    TEXTS.put("auth.jwt_issuer", new String[] {"https://issuer.example.com/", "tab\there"});
+    TEXTS.put("auth.jwt_audience", new String[] {"sse-gateway", "new\nline"});
+    TEXTS.put("cors.allowed_origins", new String[] {"https://a.example.com, http://localhost:3000", "https://a.example/?x"});
+    TEXTS.put("tls.cert_file", new String[] {"/etc/sse/fullchain.pem", "bad\u0000name"});
+    TEXTS.put("tls.key_file", new String[] {"/etc/sse/privkey.pem", "bad\rname"});
     TEXTS.put("node_id", new String[] {"node-2_b", "has space"});
     TEXTS.put("http.host", new String[] {"127.0.0.1", "bad host!"});
     TEXTS.put("heartbeat_mode", new String[] {"comment", "loud"});

@@ -29,7 +29,8 @@ final class EncodedEvent {
     this.cursor = cursor;
     Buffer id = SseEncoder.idLine(cursor.toString());
     this.bodyOffset = id.length();
-    this.frame = id.appendBuffer(SseEncoder.body(type, data));
+    // one exact-size copy: the history keeps this buffer, so no slack capacity is retained with it
+    this.frame = Buffer.buffer(id.appendBuffer(SseEncoder.body(type, data)).getBytes());
     this.receivedAtMs = receivedAtMs;
     this.publishedAtMs = publishedAtMs;
   }
@@ -41,6 +42,6 @@ final class EncodedEvent {
 
   /** Approximate heap held by this event in the history. */
   int retainedBytes() {
-    return frame.length() + 96;
+    return frame.length() + 300;
   }
 }

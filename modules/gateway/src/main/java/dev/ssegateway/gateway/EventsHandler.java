@@ -4,6 +4,7 @@ import dev.ssegateway.core.Cursor;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
@@ -69,6 +70,36 @@ final class EventsHandler implements Handler<RoutingContext> {
       reject(response, 400, "invalid_last_event_id", e.getMessage());
       return;
     }
+    if (lane.closing) {
+      response.putHeader("Retry-After", "1");
+      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+      return;
+    }
+    if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
+      open(ctx, settings, topics, from);
+      return;
+    }
+    TokenAuth.of(ctx.vertx()).allowSubscribe(request, topics, settings).onComplete(allowed -> {
+      if (allowed.succeeded() && allowed.result()) {
+        open(ctx, settings, topics, from);
+      } else {
+        stats.rejectedRequests.increment();
+        if (allowed.failed()) {
+          HttpErrors.send(response, 500, "internal_error", "the token could not be checked");
+        }
+      }
+    });
+  }
+
+  /** Applies the connection limits, then opens the stream. */
+  private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    if (lane.closing) {
+      response.putHeader("Retry-After", "1");
+      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+      return;
+    }
     int maxConnections = settings.get(GatewaySettings.MAX_CONNECTIONS);
     if (stats.openStreams() >= maxConnections) {
       response.putHeader("Retry-After", "1");
@@ -76,22 +107,31 @@ final class EventsHandler implements Handler<RoutingContext> {
           + " streams; retry later or on another node");
       return;
     }
+    String peer = request.remoteAddress() == null ? "?" : request.remoteAddress().host();
+    int perAddress = settings.get(GatewaySettings.MAX_CONNECTIONS_PER_ADDRESS);
+    if (!stats.perAddress.tryAcquire(peer, perAddress)) {
+      response.putHeader("Retry-After", "5");
+      reject(response, 429, "too_many_streams_from_address", "this address holds limits.max_connections_per_address="
+          + perAddress + " streams on this node; close one or retry later");
+      return;
+    }
     stats.openStreams.increment();
     stats.streamsOpened.increment();
-    String peer = request.remoteAddress() == null ? "?" : request.remoteAddress().host();
     StreamConnection c = new StreamConnection(response, topics, peer, System.currentTimeMillis());
     response.setChunked(true)
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
         .putHeader("Content-Type", WireNames.EVENT_STREAM)
         .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no");
+        .putHeader("X-Accel-Buffering", "no")
+        // a stream ends only when cut or on shutdown: then the connection goes too, nothing lingers idle
+        .putHeader("Connection", "close");
     response.closeHandler(v -> lane.remove(c));
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));
   }
 
   private void reject(HttpServerResponse response, int status, String code, String message) {
-    stats.rejectedRequests.increment();
+    stats.rejected(code);
     HttpErrors.send(response, status, code, message);
   }
 }

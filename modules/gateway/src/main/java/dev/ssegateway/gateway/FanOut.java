@@ -6,6 +6,7 @@ import dev.ssegateway.core.Cursor;
 import dev.ssegateway.core.Event;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -45,8 +46,13 @@ public final class FanOut extends VerticleBase {
 
   /** Per origin: the last seq seen and the seq from which this node has seen every event. */
   private static final class OriginState {
+    final String name;
     long last;
     long coveredFrom;
+
+    OriginState(String name) {
+      this.name = name;
+    }
   }
 
   private final GatewayStats stats;
@@ -86,6 +92,25 @@ public final class FanOut extends VerticleBase {
     lanes.remove(lane);
   }
 
+  /** The lanes this fan-out feeds: one per gateway instance. */
+  List<Lane> lanes() {
+    return lanes;
+  }
+
+  /**
+   * Test hook: stops ({@code true}) or restarts taking events from the bus, as a stuck consumer would; the bus
+   * buffers what arrives meanwhile. No thread is blocked.
+   */
+  void pauseForTest(boolean paused) {
+    hub.runOnContext(v -> {
+      if (paused) {
+        consumer.pause();
+      } else {
+        consumer.resume();
+      }
+    });
+  }
+
   /**
    * Computes the resume plan for a new stream on the hub context, then runs {@code start} with it on the
    * lane's context, before any live event published after the plan reaches that lane.
@@ -101,7 +126,7 @@ public final class FanOut extends VerticleBase {
             .put("reason", "internal_error").put("message", e.toString()))), null);
       }
       ResumePlan ready = plan;
-      lane.context().runOnContext(x -> start.accept(ready));
+      lane.post(() -> start.accept(ready));
     });
   }
 
@@ -174,6 +199,11 @@ public final class FanOut extends VerticleBase {
       stats.duplicatesIgnored.increment();
       return false;
     }
+    // Retained events share one String per origin and per topic instead of one per decoded message.
+    OriginState known = origins.get(origin);
+    origin = known == null ? origin : known.name;
+    TopicHistory existing = histories.get(topic);
+    topic = existing == null ? topic : existing.topic;
     Cursor next = position.advance(origin, seq);
     long now = System.currentTimeMillis();
     EncodedEvent encoded;
@@ -186,18 +216,22 @@ public final class FanOut extends VerticleBase {
           droppedNotice(id, topic, ENCODE_FAILED, message), now, publishedAtMs);
       dropped(ENCODE_FAILED, id, topic, message);
     }
-    OriginState state = origins.computeIfAbsent(origin, o -> new OriginState());
+    OriginState state = origins.computeIfAbsent(origin, OriginState::new);
     if (state.last == 0 || seq != state.last + 1) {
       state.coveredFrom = seq;
     }
     state.last = seq;
     position = next;
     arrivals++;
-    stats.eventsReceived.increment();
+    if (Topics.PROBE_TOPIC.equals(topic)) {
+      stats.probesReceived.increment();
+    } else {
+      stats.eventsReceived.increment();
+    }
     remember(encoded, settings);
     EncodedEvent ready = encoded;
     for (Lane lane : lanes) {
-      lane.context().runOnContext(v -> lane.deliver(ready));
+      lane.post(() -> lane.deliver(ready));
     }
     return true;
   }
@@ -209,10 +243,11 @@ public final class FanOut extends VerticleBase {
   }
 
   private void remember(EncodedEvent e, GatewaySettings settings) {
-    int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
+    // nobody resumes health probes: their history only has to exist, like any topic's
+    int maxEvents = Topics.PROBE_TOPIC.equals(e.topic) ? 1 : settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
     TopicHistory history = histories.get(e.topic);
     if (history == null) {
-      history = new TopicHistory();
+      history = new TopicHistory(e.topic);
       histories.put(e.topic, history);
       dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     }

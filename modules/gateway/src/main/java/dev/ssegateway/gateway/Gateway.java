@@ -2,6 +2,7 @@ package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,12 +24,21 @@ public final class Gateway {
   private final GatewayStats stats;
   private final int port;
   private final List<String> deployments;
+  private final String node;
+  private final FanOut fanOut;
+  private final Health health;
+  private final GatewayMetrics metrics;
 
-  private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments) {
+  private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments, String node, FanOut fanOut,
+                  Health health, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.stats = stats;
     this.port = port;
     this.deployments = deployments;
+    this.node = node;
+    this.fanOut = fanOut;
+    this.health = health;
+    this.metrics = metrics;
   }
 
   /**
@@ -36,15 +46,33 @@ public final class Gateway {
    * none yet). {@code node} names this node in {@code hello}.
    */
   public static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> routes) {
+    return deploy(vertx, settings, node, routes, new HealthOptions());
+  }
+
+  /**
+   * Deploys the gateway with {@code /health/live}, {@code /health/ready} and {@code /metrics} checked and
+   * measured as {@code healthOptions} say; its probe publisher makes readiness possible.
+   */
+  public static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
+                                       HealthOptions healthOptions) {
     GatewaySettings current = LiveSettings.of(vertx, settings).current();
     GatewayStats stats = new GatewayStats();
     FanOut fanOut = new FanOut(stats);
+    HealthOptions options = new HealthOptions(healthOptions);
+    Health health = Health.create(vertx, node, fanOut, options);
+    GatewayMetrics metrics = GatewayMetrics.create(vertx);
+    metrics.bind(vertx, stats, fanOut, health);
+    List<Routes> routes = new ArrayList<>();
+    routes.add(health::mount);
+    routes.add(metrics::mount);
+    routes.addAll(extraRoutes);
     int configured = current.get(GatewaySettings.HTTP_INSTANCES);
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     int port = current.get(GatewaySettings.HTTP_PORT);
-    return vertx.deployVerticle(fanOut)
+    return TokenAuth.load(vertx, current)
+        .compose(auth -> vertx.deployVerticle(fanOut))
         .compose(id -> {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they
@@ -55,13 +83,19 @@ public final class Gateway {
         .compose(id -> {
           ids.add(id);
           if (ports.size() != 1) {
-            return vertx.undeploy(id).transform(x -> Future.<Gateway>failedFuture(
+            return vertx.undeploy(id).transform(x -> Future.<String>failedFuture(
                 "gateway instances listen on different ports " + ports));
           }
+          HealthProbe probe = new HealthProbe(node, fanOut, options, health);
+          health.probe(probe);
+          return vertx.deployVerticle(probe);
+        })
+        .compose(id -> {
+          ids.add(id);
           int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
-          return Future.succeededFuture(new Gateway(vertx, stats, actual, ids));
+          return Future.succeededFuture(new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics));
         });
   }
 
@@ -78,12 +112,38 @@ public final class Gateway {
     return stats;
   }
 
+  /** The node's health checks; others add theirs ({@link Health#addReadinessCheck}). */
+  public Health health() {
+    return health;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The lanes of the running instances (tests look at their probes). */
+  List<Lane> fanOutLanes() {
+    return fanOut.lanes();
+  }
+
+  /** Test hook: makes the fan-out stop ({@code true}) or resume taking events from the bus, without blocking. */
+  void pauseFanOutForTest(boolean paused) {
+    fanOut.pauseForTest(paused);
+  }
+
+  /** Test hook: makes instance {@code index}'s lane hold ({@code true}) or release the events handed to it. */
+  void holdLaneForTest(int index, boolean hold) {
+    Lane lane = fanOut.lanes().get(index);
+    lane.context().runOnContext(v -> lane.holdForTest(hold));
+  }
+
   /** Ends every stream (clients are told to retry) and undeploys. */
   public Future<Void> close() {
     List<Future<Void>> all = new ArrayList<>();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       all.add(vertx.undeploy(deployments.get(i)));
     }
-    return Future.all(all).mapEmpty();
+    return Future.all(all).<Void>mapEmpty().onComplete(ar -> LOG.info("event=gateway_stopped node={} port={}",
+        node, port));
   }
 }

@@ -3,8 +3,6 @@ package dev.ssegateway.gateway;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,28 +26,73 @@ public final class GatewayStats {
   public final LongAdder replayedEvents = new LongAdder();
   public final LongAdder resets = new LongAdder();
   public final LongAdder rejectedRequests = new LongAdder();
+  /** Open streams per client address, for {@code limits.max_connections_per_address}. */
+  final AddressCounts perAddress = new AddressCounts();
   public final AtomicLong historyBytes = new AtomicLong();
   public final AtomicLong historyEvents = new AtomicLong();
   /** {@link #eventsDropped} split by reason code ({@code too_large}, {@code not_an_event}, ...): a small fixed set. */
-  private final Map<String, LongAdder> droppedByReason = new ConcurrentHashMap<>();
+  public final ReasonCounts droppedByReason = new ReasonCounts();
+  /** {@link #rejectedRequests} split by the error code of the refusal ({@code invalid_topic}, ...). */
+  public final ReasonCounts rejectedByReason = new ReasonCounts();
+  /** Health probes taken from the bus (not counted in {@link #eventsReceived}). */
+  public final LongAdder probesReceived = new LongAdder();
+  /** Bytes of event frames written to streams (not counting hello, replay and heartbeat frames). */
+  public final LongAdder eventBytesWritten = new LongAdder();
+  /** Live streams by how many topics they follow: [0] one, [1] two to four, [2] five or more. */
+  private final LongAdder[] liveByTopicCount = {new LongAdder(), new LongAdder(), new LongAdder()};
+  /** Where publish-to-write latencies (ms, one per event per lane) and event loop delays (ns) go: metrics, if bound. */
+  private volatile java.util.function.LongConsumer publishToWriteMs = ms -> { };
+  private volatile java.util.function.LongConsumer loopDelayNanos = ns -> { };
 
   /** Counts one event (or bus message) that was not delivered as published, under {@code reason}. */
   public void dropped(String reason) {
     eventsDropped.increment();
-    droppedByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    droppedByReason.increment(reason);
+  }
+
+  /** Counts one request refused with error code {@code reason}. */
+  public void rejected(String reason) {
+    rejectedRequests.increment();
+    rejectedByReason.increment(reason);
+  }
+
+  /** The bucket of {@link #liveStreams(int)} a stream following {@code topics} topics counts in. */
+  static int topicCountBucket(int topics) {
+    return topics <= 1 ? 0 : topics <= 4 ? 1 : 2;
+  }
+
+  /** A stream following {@code topics} topics went live ({@code +1}) or ended ({@code -1}). */
+  void liveStream(int topics, int delta) {
+    liveByTopicCount[topicCountBucket(topics)].add(delta);
+  }
+
+  /** Live streams in topic-count bucket {@code bucket} (0: one topic, 1: two to four, 2: five or more). */
+  public long liveStreams(int bucket) {
+    return liveByTopicCount[bucket].sum();
+  }
+
+  void recordPublishToWrite(long ms) {
+    publishToWriteMs.accept(ms);
+  }
+
+  void recordLoopDelay(long nanos) {
+    loopDelayNanos.accept(nanos);
+  }
+
+  /** Sends publish-to-write latencies and event loop delays to {@code latencyMs} and {@code delayNanos}. */
+  void observe(java.util.function.LongConsumer latencyMs, java.util.function.LongConsumer delayNanos) {
+    this.publishToWriteMs = latencyMs;
+    this.loopDelayNanos = delayNanos;
   }
 
   /** Events dropped for {@code reason} so far. */
   public long droppedFor(String reason) {
-    LongAdder n = droppedByReason.get(reason);
-    return n == null ? 0 : n.sum();
+    return droppedByReason.count(reason);
   }
 
   /** Events dropped so far, per reason code, sorted by reason. */
   public Map<String, Long> droppedByReason() {
-    Map<String, Long> out = new TreeMap<>();
-    droppedByReason.forEach((reason, n) -> out.put(reason, n.sum()));
-    return out;
+    return droppedByReason.snapshot();
   }
 
   public long openStreams() {

@@ -8,6 +8,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 
@@ -44,11 +45,15 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     LiveSettings live = LiveSettings.of(vertx);
     GatewaySettings settings = live.current();
+    if (settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty() != settings.get(GatewaySettings.TLS_KEY_FILE).isEmpty()) {
+      return Future.failedFuture(new IllegalStateException("tls.cert_file and tls.key_file must be set together"));
+    }
     lane = new Lane(vertx, context, stats, node, settings);
     fanOut.attach(lane);
     settingsConsumer = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_LOCAL,
         msg -> lane.reconfigure(live.current()));
     Router router = Router.router(vertx);
+    Cors.mount(router, settings);
     router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live));
     routes.forEach(r -> r.mount(router));
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -56,16 +61,27 @@ public final class GatewayVerticle extends VerticleBase {
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
         .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port
         .setTcpNoDelay(true)
-        .setIdleTimeout(0);
+        .setIdleTimeout(0)
+        .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES));
+    if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
+          .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
+    }
     server = vertx.createHttpServer(options).requestHandler(router);
     return settingsConsumer.completion().compose(v -> server.listen()).onSuccess(s -> boundPorts.add(s.actualPort()));
   }
 
   @Override
   public Future<?> stop() {
+    // Stop accepting first, then end every stream with a jittered retry and let the writes drain.
+    GatewaySettings settings = LiveSettings.of(vertx).current();
+    int drainMs = settings.get(GatewaySettings.SHUTDOWN_DRAIN_MS);
+    lane.closing = true;
+    Future<Void> serverDown = server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     fanOut.detach(lane);
-    lane.closeAll(LiveSettings.of(vertx).current().retryMs());
-    return server.close();
+    Future<Void> streamsEnded = lane.closeAll(settings.retryMs(), settings.get(GatewaySettings.SHUTDOWN_RETRY_JITTER_MS));
+    return Future.join(serverDown, streamsEnded);
   }
 
 }

@@ -1,8 +1,10 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -16,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The streams one event loop owns, indexed by topic. Events from the {@link FanOut} arrive here already
@@ -25,6 +28,13 @@ final class Lane {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
 
+  private final Vertx vertx;
+  private static final int DRAIN_BATCH = 256;
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> inbox =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final Context context;
   private final GatewayStats stats;
   private final String node;
@@ -33,12 +43,45 @@ final class Lane {
   private final Set<StreamConnection> all = new LinkedHashSet<>();
   private final RateLimitedLog slowLog = new RateLimitedLog(LOG, 10_000);
   private final List<StreamConnection> toCut = new ArrayList<>();
+  /** Set when the node shuts down: no new stream starts on this lane. */
+  boolean closing;
+  /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
+  private final ProbeSink probe;
+  private final LoopMonitor loop;
+  /** Test hook: while non-null, events are held here instead of delivered (the lane looks stuck, its loop does not). */
+  private List<EncodedEvent> heldForTest;
 
   Lane(Vertx vertx, Context context, GatewayStats stats, String node, GatewaySettings settings) {
+    this.vertx = vertx;
     this.context = context;
     this.stats = stats;
     this.node = node;
     this.heartbeats = new Heartbeats(vertx, stats, settings.heartbeatMs(), settings.heartbeatAsComment(), this::cut);
+    this.probe = new ProbeSink(node);
+    StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe",
+        System.currentTimeMillis());
+    probeStream.live = true;
+    byTopic.computeIfAbsent(Topics.PROBE_TOPIC, t -> new LinkedHashSet<>()).add(probeStream);
+    this.loop = LoopMonitor.start(vertx, stats);
+  }
+
+  ProbeSink probe() {
+    return probe;
+  }
+
+  LoopMonitor loop() {
+    return loop;
+  }
+
+  /** Test hook: holds ({@code true}) or releases, in order, every event handed to this lane. */
+  void holdForTest(boolean hold) {
+    if (hold && heldForTest == null) {
+      heldForTest = new ArrayList<>();
+    } else if (!hold && heldForTest != null) {
+      List<EncodedEvent> held = heldForTest;
+      heldForTest = null;
+      held.forEach(this::deliver);
+    }
   }
 
   Context context() {
@@ -49,8 +92,40 @@ final class Lane {
     return all.size();
   }
 
+  /**
+   * Runs {@code task} on this lane's event loop after every task posted before it; callable from any
+   * thread. Tasks are queued and drained in batches (at most {@value #DRAIN_BATCH} per loop turn, so
+   * I/O is never starved), which spares one cross-thread wake-up per event under load.
+   */
+  void post(Runnable task) {
+    inbox.add(task);
+    if (drainScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> drain());
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    Runnable task;
+    int n = 0;
+    while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
+      }
+    }
+    if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+      context.runOnContext(v -> drain());
+    }
+  }
+
   /** Called once per event on this loop. */
   void deliver(EncodedEvent e) {
+    if (heldForTest != null) {
+      heldForTest.add(e);
+      return;
+    }
     Set<StreamConnection> streams = byTopic.get(e.topic);
     if (streams == null) {
       return;
@@ -64,7 +139,13 @@ final class Lane {
         toCut.add(c);
       }
     }
-    stats.deliveries.add(streams.size());
+    if (!Topics.PROBE_TOPIC.equals(e.topic)) {
+      stats.deliveries.add(streams.size());
+      stats.eventBytesWritten.add((long) e.frame.length() * streams.size());
+      if (e.publishedAtMs > 0) {
+        stats.recordPublishToWrite(System.currentTimeMillis() - e.publishedAtMs);
+      }
+    }
     if (!toCut.isEmpty()) {
       toCut.forEach(this::cut);
       toCut.clear();
@@ -74,6 +155,11 @@ final class Lane {
   /** Writes the stream's first frames and its replay, then makes it live: all in one loop turn. */
   void start(StreamConnection c, ResumePlan plan, GatewaySettings settings) {
     if (c.closed) {
+      return;
+    }
+    if (closing) {
+      remove(c);
+      endWithRetry(c, settings.retryMs() + jitter(settings.get(GatewaySettings.SHUTDOWN_RETRY_JITTER_MS)));
       return;
     }
     JsonObject hello = new JsonObject()
@@ -89,16 +175,18 @@ final class Lane {
       first.appendBuffer(SseEncoder.body(WireNames.RESET, plan.reset().encode()));
     }
     c.clientAhead(plan.clientAhead());
-    boolean ok = c.write(first);
+    // hello, notice and the whole replay leave in one write. The replay is bounded by the history, so a
+    // write queue that it fills is not a slow client yet: the next live write judges that.
     for (EncodedEvent e : plan.replay()) {
-      ok &= c.send(e);
+      Buffer bytes = c.frameFor(e);
+      if (bytes != null) {
+        first.appendBuffer(bytes);
+      }
     }
-    if (!ok) {
-      cut(c);
-      return;
-    }
+    c.write(first);
     c.live = true;
     all.add(c);
+    stats.liveStream(c.topics.size(), 1);
     for (String topic : c.topics) {
       byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(c);
     }
@@ -114,6 +202,7 @@ final class Lane {
     heartbeats.stop(c);
     if (c.live) {
       all.remove(c);
+      stats.liveStream(c.topics.size(), -1);
       for (String topic : c.topics) {
         Set<StreamConnection> set = byTopic.get(topic);
         if (set != null && set.remove(c) && set.isEmpty()) {
@@ -122,6 +211,7 @@ final class Lane {
       }
     }
     stats.openStreams.decrement();
+    stats.perAddress.release(c.peer);
   }
 
   /** Ends a stream whose client does not keep up; it will resume from its last id. */
@@ -141,13 +231,35 @@ final class Lane {
 
   /** Ends every stream, telling clients to come back after {@code retryMs}. */
   void closeAll(long retryMs) {
+    closeAll(retryMs, 0);
+  }
+
+  /**
+   * Ends every stream for a shutdown: each client is told to come back after {@code retryMs} plus its own
+   * random 0..{@code jitterMs}, so a rolling restart does not bring every client back at the same instant.
+   * New streams are refused from now on.
+   */
+  Future<Void> closeAll(long retryMs, long jitterMs) {
+    closing = true;
+    // Each stream gets its own jittered retry and ends; its connection closes once the bytes are out
+    // (the SSE response says Connection: close). Waiting for that is the HTTP server's graceful shutdown
+    // (GatewayVerticle.stop): nothing here depends on a timer, which undeploying would cancel.
     for (StreamConnection c : new ArrayList<>(all)) {
       remove(c);
-      try {
-        c.response.end(SseEncoder.retry(retryMs));
-      } catch (RuntimeException ignored) {
-        // the client is already gone
-      }
+      endWithRetry(c, retryMs + jitter(jitterMs));
+    }
+    return Future.succeededFuture();
+  }
+
+  private static long jitter(long jitterMs) {
+    return jitterMs > 0 ? ThreadLocalRandom.current().nextLong(jitterMs + 1) : 0;
+  }
+
+  private static Future<Void> endWithRetry(StreamConnection c, long retryMs) {
+    try {
+      return c.response.end(SseEncoder.retry(retryMs)).recover(e -> Future.succeededFuture());
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(); // the client is already gone
     }
   }
 }

@@ -13,7 +13,9 @@ import java.util.Set;
  */
 final class StreamConnection {
 
+  /** The client's response; null for the lane's internal probe stream. */
   final HttpServerResponse response;
+  private final StreamTarget target;
   final Set<String> topics;
   final String peer;
   final long connectedAtMs;
@@ -24,7 +26,18 @@ final class StreamConnection {
   private Cursor clientAhead;
 
   StreamConnection(HttpServerResponse response, Set<String> topics, String peer, long connectedAtMs) {
+    this(response, StreamTarget.of(response), topics, peer, connectedAtMs);
+  }
+
+  /** A stream that writes to {@code target} instead of an HTTP response: the lane's health probe. */
+  StreamConnection(StreamTarget target, Set<String> topics, String peer, long connectedAtMs) {
+    this(null, target, topics, peer, connectedAtMs);
+  }
+
+  private StreamConnection(HttpServerResponse response, StreamTarget target, Set<String> topics, String peer,
+                           long connectedAtMs) {
     this.response = response;
+    this.target = target;
     this.topics = topics;
     this.peer = peer;
     this.connectedAtMs = connectedAtMs;
@@ -38,25 +51,34 @@ final class StreamConnection {
    * Writes an event; returns false when the client has fallen too far behind (the caller cuts it).
    */
   boolean send(EncodedEvent e) {
+    Buffer bytes = frameFor(e);
+    return bytes == null || write(bytes);
+  }
+
+  /**
+   * The bytes of {@code e} for this stream: the shared frame, or the frame with a merged id when the client
+   * is ahead of this node in some origin, or null when the client already has the event.
+   */
+  Buffer frameFor(EncodedEvent e) {
     Cursor ahead = clientAhead;
     if (ahead == null) {
-      return write(e.frame);
+      return e.frame;
     }
     if (e.seq <= ahead.position(e.origin)) {
-      return true;
+      return null;
     }
     if (e.cursor.covers(ahead)) {
       clientAhead = null;
-      return write(e.frame);
+      return e.frame;
     }
-    return write(e.frameWithId(e.cursor.merge(ahead)));
+    return e.frameWithId(e.cursor.merge(ahead));
   }
 
   boolean write(Buffer bytes) {
     if (closed) {
       return true;
     }
-    response.write(bytes);
-    return !response.writeQueueFull();
+    target.write(bytes);
+    return !target.writeQueueFull();
   }
 }

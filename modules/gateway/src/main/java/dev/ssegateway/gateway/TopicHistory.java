@@ -15,9 +15,14 @@ import java.util.Map;
  */
 final class TopicHistory {
 
+  final String topic;
   private final ArrayDeque<EncodedEvent> events = new ArrayDeque<>();
   private final Map<String, Long> evictedUpTo = new HashMap<>();
   private long bytes;
+
+  TopicHistory(String topic) {
+    this.topic = topic;
+  }
 
   void append(EncodedEvent e, int maxEvents) {
     events.addLast(e);

@@ -108,6 +108,18 @@ public final class EventPublisher implements Shareable {
     return Future.succeededFuture(event.idText());
   }
 
+  /**
+   * Publishes a gateway health probe: an event of the reserved topic {@link Topics#PROBE_TOPIC} (which no client
+   * can subscribe to and {@link #publish} refuses) with this node's next id, so that it travels exactly as this
+   * node's events do. The gateway's health check is the only caller.
+   */
+  public void publishProbe(String data) {
+    synchronized (this) {
+      Event event = new Event(Topics.PROBE_TOPIC, Topics.PROBE_TYPE, data, origin, ++seq, System.currentTimeMillis());
+      sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
+    }
+  }
+
   private void validate(String topic, String type, String data) {
     String problem = Topics.topicProblem(topic);
     if (problem != null) {

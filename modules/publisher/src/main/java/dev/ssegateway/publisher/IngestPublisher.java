@@ -1,10 +1,10 @@
 package dev.ssegateway.publisher;
 
 import dev.ssegateway.core.BadEventException;
-import dev.ssegateway.core.BearerAccess;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
@@ -26,7 +26,7 @@ import java.util.Locale;
  * {@code POST /publish/{topic}[?event=TYPE]}: the HTTP ingest. The body is the event's data, sent as
  * {@code application/json} (must parse) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
  * event's id once the event is on the bus, or a status with a JSON error: 400 bad topic, type, JSON or
- * UTF-8; 401/403 without the ingest token; 413 over {@code limits.max_event_bytes}; 415 other content
+ * UTF-8; 401/403 without the ingest token or a JWT granting the topic ({@link TokenAuth}); 413 over {@code limits.max_event_bytes}; 415 other content
  * types. A refused request publishes nothing.
  */
 public final class IngestPublisher implements Handler<RoutingContext> {
@@ -48,10 +48,20 @@ public final class IngestPublisher implements Handler<RoutingContext> {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     GatewaySettings settings = live.current();
-    if (!BearerAccess.allowed(request, response, settings.get(GatewaySettings.INGEST_TOKEN), "ingest.token")) {
-      return;
-    }
     String topic = ctx.pathParam("topic");
+    // the ingest token, or a JWT whose sse.publish claim grants this topic (TokenAuth answers synchronously)
+    TokenAuth.of(ctx.vertx()).allowPublish(request, topic, settings).onComplete(allowed -> {
+      if (allowed.succeeded() && allowed.result()) {
+        accept(ctx, settings, topic);
+      } else if (allowed.failed()) {
+        HttpErrors.send(response, 500, "internal_error", "the token could not be checked");
+      }
+    });
+  }
+
+  private void accept(RoutingContext ctx, GatewaySettings settings, String topic) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
     String problem = Topics.topicProblem(topic);
     if (problem != null) {
       HttpErrors.send(response, 400, "invalid_topic", problem);

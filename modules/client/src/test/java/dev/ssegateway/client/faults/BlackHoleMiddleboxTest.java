@@ -140,7 +140,7 @@ class BlackHoleMiddleboxTest {
         idleMs, heartbeatMs, stallMs, holes.size(), reconnects.size(), detections, worst, proxy.accepted(),
         client.ledger.received(), total, client.ledger.duplicates(), client.ledger.outOfOrder(),
         client.ledger.losses(), tookMs);
-    assertTrue(reconnects.size() >= 2, "the box should have killed the stream at least twice: " + reconnects.size());
+    assertTrue(reconnects.size() >= 1, "the box should have killed the stream: " + reconnects.size());
     assertEquals("", client.ledger.verdict(total));
   }
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The sse-gateway benchmark, side by side with Nchan and with a raw SSE ceiling server.
+#
+#   modules/bench/run.sh [scenario ...]
+#
+# Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm
+# Environment:
+#   TARGETS="gateway nchan raw"   servers to measure (each started fresh for each scenario, then stopped)
+#   QUICK=1                       tiny numbers: a smoke run of the harness in about two minutes
+#   WARMUP=5 DURATION=20          seconds of warm-up and of the measured window (fan-out scenarios)
+#   STEP=8                        seconds per rate step (max-rate); MAXRATE_STREAMS=1000, MAXRATE_START=4
+#   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
+#   IDLE_HOLD=60                  seconds the idle streams are held
+#   GATEWAY_JVM_OPTS / RAW_JVM_OPTS   JVM flags of the servers (defaults below)
+#   JFR=1                         record a JFR profile of the gateway per scenario (into the results dir)
+#   RESULTS=dir                   where result JSON, tables and server logs go
+# Needs: Java 17, Maven (builds the jars when missing), root for apt-get (nginx + nchan).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BENCH_JAR="$HERE/target/sse-bench.jar"
+GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
+GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm)
+TARGETS=${TARGETS:-"gateway nchan raw"}
+GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}
+RAW_JVM_OPTS=${RAW_JVM_OPTS:-"$GATEWAY_JVM_OPTS"}
+DRIVER_JVM_OPTS=${DRIVER_JVM_OPTS:-"-Xms256m -Xmx512m -XX:+UseParallelGC"}
+RESULTS=${RESULTS:-"$HERE/target/results-$(date -u +%Y%m%dT%H%M%SZ)"}
+mkdir -p "$RESULTS"
+RESULTS="$(cd "$RESULTS" && pwd)"
+
+if [ "${QUICK:-0}" = 1 ]; then
+  WARMUP=${WARMUP:-1} DURATION=${DURATION:-3} STEP=${STEP:-2} IDLE_HOLD=${IDLE_HOLD:-12}
+  S1K=100 S10K=300 MAXRATE_STREAMS=${MAXRATE_STREAMS:-100} IDLE_STREAMS=${IDLE_STREAMS:-500} STORM_STREAMS=300
+  MAX_STEPS=3 HEARTBEAT_MS=5000
+else
+  S1K=1000 S10K=10000 STORM_STREAMS=10000 MAX_STEPS=12 HEARTBEAT_MS=10000
+fi
+WARMUP=${WARMUP:-5} DURATION=${DURATION:-20} STEP=${STEP:-8} IDLE_HOLD=${IDLE_HOLD:-60}
+MAXRATE_STREAMS=${MAXRATE_STREAMS:-1000} MAXRATE_START=${MAXRATE_START:-4}
+
+# --- open files: every stream is one fd in the load generator and one in the server ---------------------
+ulimit -n "$(ulimit -Hn)"
+FD_LIMIT=$(ulimit -n)
+# A server holds at most FD_LIMIT - ~300 streams (the JVM's jars, epoll, pipes; nginx's listeners and logs).
+IDLE_STREAMS=${IDLE_STREAMS:-$(( FD_LIMIT - 300 < 50000 ? FD_LIMIT - 300 : 50000 ))}
+
+# --- tools ------------------------------------------------------------------------------------------------
+if [[ " $TARGETS " == *" nchan "* ]] && [ ! -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx libnginx-mod-nchan
+fi
+if [ ! -f "$BENCH_JAR" ] || [ ! -f "$GATEWAY_JAR_SRC" ]; then
+  (cd "$ROOT" && mvn -B -q -pl modules/bench,modules/app -am package -DskipTests)
+fi
+
+WORK="$(mktemp -d /tmp/sse-bench.XXXXXX)"
+# The gateway jar is copied: a rebuild of modules/app during the run does not change what is measured.
+cp "$GATEWAY_JAR_SRC" "$WORK/sse-gateway.jar"
+cp "$BENCH_JAR" "$WORK/sse-bench.jar"
+SERVER_PID=""
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    local children
+    children=$(pgrep -P "$SERVER_PID" || true)   # nginx workers
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    for c in $children; do kill -9 "$c" 2>/dev/null || true; done
+  fi
+  SERVER_PID=""
+}
+
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_port() {
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server on port $1 died; see $RESULTS" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "nothing listens on port $1 after 30 s" >&2
+  return 1
+}
+
+start_server() { # kind scenario-label
+  local kind=$1 label=$2
+  case $kind in
+    gateway)
+      sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" "$HERE/conf/gateway.json" > "$WORK/gateway.json"
+      local jfr=""
+      [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/gateway-$label.jfr,settings=profile,dumponexit=true"
+      # shellcheck disable=SC2086
+      java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/gateway-gc-$label.log" -jar "$WORK/sse-gateway.jar" -conf "$WORK/gateway.json" \
+        > "$RESULTS/gateway-$label.log" 2>&1 &
+      SERVER_PID=$!; PORT=$GATEWAY_PORT ;;
+    nchan)
+      rm -rf "$WORK/nginx"; mkdir -p "$WORK/nginx"
+      sed -e "s#@WORK@#$WORK/nginx#g" -e "s#@PORT@#$NCHAN_PORT#g" \
+          -e "s#nchan_eventsource_ping_interval 10;#nchan_eventsource_ping_interval $((HEARTBEAT_MS / 1000));#" \
+          "$HERE/conf/nginx-nchan.conf.template" > "$WORK/nginx/nginx.conf"
+      nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$RESULTS/nchan-$label.log" 2>&1 &
+      SERVER_PID=$!; PORT=$NCHAN_PORT ;;
+    raw)
+      # shellcheck disable=SC2086
+      java $RAW_JVM_OPTS -jar "$WORK/sse-bench.jar" raw-server --port $RAW_PORT --instances 2 \
+        --heartbeat-ms "$HEARTBEAT_MS" > "$RESULTS/raw-$label.log" 2>&1 &
+      SERVER_PID=$!; PORT=$RAW_PORT ;;
+  esac
+  wait_port "$PORT"
+  sleep 1
+}
+
+scenario_args() { # label -> scenario name and options
+  case $1 in
+    fanout-1k)  echo "fanout --streams $S1K --rate 200 --warmup $WARMUP --duration $DURATION" ;;
+    fanout-10k) echo "fanout --streams $S10K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
+    max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
+    idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
+    storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm)" >&2; return 1 ;;
+  esac
+}
+
+{
+  echo "# sse-gateway benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command: $0 ${SCENARIOS[*]}  (QUICK=${QUICK:-0} TARGETS=\"$TARGETS\")"
+  echo "machine: nproc=$(nproc), $(free -g | awk '/Mem:/{print $2" GiB RAM"}'), $(uname -r), open files limit $FD_LIMIT"
+  echo "java: $(java -version 2>&1 | head -2 | tail -1)"
+  echo "nginx: $(nginx -v 2>&1 | sed 's/.*: //'), nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo '?')"
+  echo "gateway jar: $GATEWAY_JAR_SRC $(date -u -r "$GATEWAY_JAR_SRC" +%Y-%m-%dT%H:%M:%SZ) sha256 $(sha256sum "$WORK/sse-gateway.jar" | cut -c1-16), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "gateway JVM: $GATEWAY_JVM_OPTS ; raw JVM: $RAW_JVM_OPTS"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$RESULTS/run.txt"
+
+for label in "${SCENARIOS[@]}"; do
+  read -r -a args <<< "$(scenario_args "$label")"
+  for kind in $TARGETS; do
+    echo "== $label / $kind (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    start_server "$kind" "$label"
+    # shellcheck disable=SC2086
+    timeout "${SCENARIO_TIMEOUT:-900}" java $DRIVER_JVM_OPTS -jar "$WORK/sse-bench.jar" scenario "${args[@]}" --label "$label" --target "$kind" \
+      --port "$PORT" --pid "$SERVER_PID" --out "$RESULTS/$label.$kind.json" 2> >(tee -a "$RESULTS/driver.log" >&2) \
+      || echo "!! $label / $kind failed (see $RESULTS/driver.log)" >&2
+    stop_server
+  done
+  java -jar "$WORK/sse-bench.jar" table "$RESULTS"/"$label".*.json | tee -a "$RESULTS/tables.md"
+done
+echo "results: $RESULTS" | tee -a "$RESULTS/run.txt"

@@ -1,0 +1,150 @@
+package dev.ssegateway.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes numbered events over HTTP at a steady rate: event {@code s} carries {@code s=<seq> t=<epoch
+ * micros at send>} padded to the payload size. Seqs continue across {@link #start}/{@link #stop}, so one
+ * stream that was open from the start should receive 1..{@link #lastSeq()} exactly once. At most
+ * {@code maxInFlight} requests are outstanding; when that bounds it, it falls behind the rate and says so.
+ */
+final class RatePublisher {
+
+  private final Vertx vertx;
+  private final Target target;
+  private final String path;
+  private final int payloadBytes;
+  private final HttpClient client;
+  private final Context context;
+  private final int maxInFlight = 128;
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong inFlight = new AtomicLong();
+  private volatile long nextSeq = 1;
+  private long timer = -1;
+  private long startNanos;
+  private long sentThisRun;
+  private double rate;
+  private volatile String lastFailure;
+  private final org.HdrHistogram.Recorder roundTripMicros = new org.HdrHistogram.Recorder(3);
+
+  RatePublisher(Vertx vertx, Target target, String topic, int payloadBytes) {
+    this.vertx = vertx;
+    this.target = target;
+    this.path = target.publishPath(topic);
+    this.payloadBytes = payloadBytes;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setDefaultHost(target.host()).setDefaultPort(target.port()), new PoolOptions().setHttp1MaxSize(16));
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /** Starts publishing {@code eventsPerSecond}; returns the first seq it will publish. */
+  long start(double eventsPerSecond) {
+    CompletableFuture<Long> first = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      rate = eventsPerSecond;
+      startNanos = System.nanoTime();
+      sentThisRun = 0;
+      first.complete(nextSeq);
+      timer = vertx.setPeriodic(1, id -> tick());
+    });
+    return first.join();
+  }
+
+  private void tick() {
+    long due = (long) ((System.nanoTime() - startNanos) / 1e9 * rate);
+    while (sentThisRun < due && inFlight.get() < maxInFlight) {
+      send(nextSeq++);
+      sentThisRun++;
+    }
+  }
+
+  private void send(long seq) {
+    StringBuilder b = new StringBuilder(payloadBytes + 8).append("s=").append(seq).append(" t=")
+        .append(EpochMicros.now()).append(' ');
+    while (b.length() < payloadBytes) {
+      b.append('x');
+    }
+    inFlight.incrementAndGet();
+    long sentAt = EpochMicros.now();
+    client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
+            .putHeader("Content-Type", "text/plain"))
+        .compose(req -> req.send(Buffer.buffer(b.toString())))
+        .compose(resp -> resp.body().map(body -> {
+          if (resp.statusCode() / 100 != 2) {
+            failures.incrementAndGet();
+            lastFailure = resp.statusCode() + " " + body;
+          }
+          return null;
+        }))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            failures.incrementAndGet();
+            lastFailure = ar.cause().toString();
+          }
+          inFlight.decrementAndGet();
+          roundTripMicros.recordValue(Math.max(0, EpochMicros.now() - sentAt));
+        });
+  }
+
+  /**
+   * Stops and waits for every outstanding request; returns the achieved rate of this run (events/s).
+   */
+  double stop() {
+    CompletableFuture<Double> achieved = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      achieved.complete(sentThisRun / ((System.nanoTime() - startNanos) / 1e9));
+    });
+    double r = achieved.join();
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+      sleep(5);
+    }
+    return r;
+  }
+
+  /** The seq the next event will carry. */
+  long nextSeq() {
+    return nextSeq;
+  }
+
+  /** Publish request round trips since the last call, in microseconds. */
+  org.HdrHistogram.Histogram roundTrips() {
+    return roundTripMicros.getIntervalHistogram();
+  }
+
+  long lastSeq() {
+    return nextSeq - 1;
+  }
+
+  long failures() {
+    return failures.get();
+  }
+
+  String lastFailure() {
+    return lastFailure;
+  }
+
+  void close() {
+    client.close();
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,355 @@
+package dev.ssegateway.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one scenario against one server and returns its result: the numbers of the scenario's table
+ * ({@code table}: label, value pairs) plus the raw readings. Sequential and blocking: it runs on a plain
+ * thread (the {@code scenario} command's main, or a test thread), never on an event loop.
+ *
+ * <ul>
+ *   <li>{@code fanout}: S streams on one topic, R events/s, warm-up, measured window, drain.</li>
+ *   <li>{@code max-rate}: S streams, R ramped by a factor per step until p99 &gt; the limit, a loss, a
+ *   failed stream or deliveries falling behind the offered rate; reports the highest sustainable step.</li>
+ *   <li>{@code idle}: S streams held for a while with no events: heartbeats and memory per stream.</li>
+ *   <li>{@code storm}: S streams at R events/s, all dropped at once and resumed with their last id: time
+ *   until all are back, events missing or duplicated.</li>
+ * </ul>
+ */
+public final class ScenarioDriver {
+
+  private final Vertx vertx;
+  private final Target target;
+  private final Map<String, String> p;
+  private final ServerProbe server;
+  private final boolean jvm;
+  private final JsonArray table = new JsonArray();
+
+  /** {@code params}: streams, rate, warmup, duration, procs (0: in this JVM), payload, hold, step, ... */
+  public ScenarioDriver(Vertx vertx, Target target, Map<String, String> params) {
+    this.vertx = vertx;
+    this.target = target;
+    this.p = params;
+    this.server = new ServerProbe(target.pid());
+    this.jvm = !Target.NCHAN.equals(target.kind());
+  }
+
+  private int i(String k, int d) {
+    return p.containsKey(k) ? Integer.parseInt(p.get(k)) : d;
+  }
+
+  private double d(String k, double d) {
+    return p.containsKey(k) ? Double.parseDouble(p.get(k)) : d;
+  }
+
+  public JsonObject run(String scenario) throws Exception {
+    JsonObject r = switch (scenario) {
+      case "fanout" -> fanout();
+      case "max-rate" -> maxRate();
+      case "idle" -> idle();
+      case "storm" -> storm();
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario
+          + " (fanout, max-rate, idle, storm)");
+    };
+    return r.put("scenario", scenario).put("target", target.kind()).put("params", new JsonObject(new java.util.HashMap<>(p)))
+        .put("table", table);
+  }
+
+  private void log(String what, Object detail) {
+    System.err.printf("%tT [%s] %s %s%n", System.currentTimeMillis(), target.kind(), what, detail);
+  }
+
+  private void row(String label, Object value) {
+    table.add(new JsonArray().add(label).add(value));
+  }
+
+  private Receivers receivers(int streams, String topic) throws java.io.IOException {
+    int procs = i("procs", streams > 18_000 ? (streams + 17_999) / 18_000 : 1);
+    int sources = i("sources", 4);
+    int concurrency = i("concurrency", 256);
+    List<Receivers.Receiver> list = new ArrayList<>();
+    String path = target.subscribePath(topic);
+    if (procs == 0) {
+      list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
+          path, streams, sources, concurrency))));
+    } else {
+      for (int k = 0; k < procs; k++) {
+        int n = streams / procs + (k < streams % procs ? 1 : 0);
+        list.add(ReceiverProcess.spawn(new LoadGenerator.Options(target.host(), target.port(), path, n, sources,
+            concurrency), p.getOrDefault("receiver-heap", "768m")));
+      }
+    }
+    return new Receivers(list);
+  }
+
+  private static String topic(String name) {
+    return name + "-" + Long.toString(System.currentTimeMillis(), 36);
+  }
+
+  /** Waits until every live stream has every event up to {@code lastSeq}, or nothing moved for 3 s. */
+  private JsonObject drain(Receivers rec, long liveStreams, long lastSeq) {
+    long expected = liveStreams * lastSeq;
+    long last = -1;
+    long stillSince = System.currentTimeMillis();
+    long deadline = System.currentTimeMillis() + i("drain-max", 30) * 1000L;
+    JsonObject s;
+    while (true) {
+      s = rec.snapshot();
+      long got = s.getLong("deliveries");
+      if (got >= expected || System.currentTimeMillis() > deadline) {
+        return s;
+      }
+      if (got != last) {
+        last = got;
+        stillSince = System.currentTimeMillis();
+      } else if (System.currentTimeMillis() - stillSince > 3000) {
+        return s;
+      }
+      RatePublisher.sleep(100);
+    }
+  }
+
+  /** One measured window at a fixed rate over already open streams; fills the window's numbers. */
+  private JsonObject window(Receivers rec, RatePublisher pub, double rate, double warmupS, double durationS,
+                            long live) {
+    pub.start(rate);
+    RatePublisher.sleep((long) (warmupS * 1000));
+    long fromSeq = pub.nextSeq() + Math.max(1, (long) (rate * 0.05));
+    rec.window(fromSeq);
+    pub.roundTrips();
+    long cpu0 = server.cpuMs();
+    long[] machine0 = ServerProbe.machineJiffies();
+    long t0 = System.nanoTime();
+    RatePublisher.sleep((long) (durationS * 1000));
+    long[] machine1 = ServerProbe.machineJiffies();
+    JsonObject atEnd = rec.snapshot();
+    double wallS = (System.nanoTime() - t0) / 1e9;
+    long serverCpu = server.cpuMs() - cpu0;
+    double achieved = pub.stop();
+    Histogram rtt = pub.roundTrips();
+    long lastSeq = pub.lastSeq();
+    log("window done, draining", "lastSeq=" + lastSeq);
+    drain(rec, live, lastSeq);
+    JsonObject rep = rec.report(lastSeq);
+    long publishFailures = pub.failures();
+    rep.put("offeredPerS", rate * live)
+        .put("publishRateAchieved", achieved)
+        .put("publishFailures", publishFailures)
+        .put("publishRttP99Ms", rtt.getValueAtPercentile(99) / 1000.0)
+        .put("publishLastFailure", pub.lastFailure())
+        .put("deliveriesPerS", atEnd.getLong("windowDeliveries") / wallS)
+        .put("serverCpuPct", 100.0 * serverCpu / (wallS * 1000))
+        .put("machineBusyPct", 100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]))
+        .put("lastSeq", lastSeq)
+        .put("missingAdjusted", Math.max(0, rep.getLong("missing") - publishFailures * rep.getLong("live")));
+    Histogram lat = LoadGenerator.decode(rep.getString("latencyMicros"));
+    rep.put("p50Ms", lat.getValueAtPercentile(50) / 1000.0).put("p99Ms", lat.getValueAtPercentile(99) / 1000.0)
+        .put("p999Ms", lat.getValueAtPercentile(99.9) / 1000.0).put("maxMs", lat.getMaxValue() / 1000.0)
+        .put("latencySamples", lat.getTotalCount());
+    return rep;
+  }
+
+  private void latencyRows(JsonObject w) {
+    row("deliveries/s", Math.round(w.getDouble("deliveriesPerS")));
+    row("offered deliveries/s", Math.round(w.getDouble("offeredPerS")));
+    row("missing deliveries", w.getLong("missingAdjusted"));
+    row("duplicates", w.getLong("duplicates"));
+    row("latency p50 ms", w.getDouble("p50Ms"));
+    row("latency p99 ms", w.getDouble("p99Ms"));
+    row("latency p99.9 ms", w.getDouble("p999Ms"));
+    row("latency max ms", w.getDouble("maxMs"));
+    row("server CPU % (1 core = 100)", Math.round(w.getDouble("serverCpuPct")));
+    row("load-gen CPU %", w.getLong("receiverCpuPct"));
+    row("machine CPU busy % (all cores)", Math.round(w.getDouble("machineBusyPct")));
+    row("load-gen saturated", w.getBoolean("receiverSaturated") ? "YES" : "no");
+    row("publish failures", w.getLong("publishFailures"));
+    row("publish events/s achieved", Math.round(w.getDouble("publishRateAchieved")));
+    row("publish round trip p99 ms", w.getDouble("publishRttP99Ms"));
+  }
+
+  private void memoryRows(JsonObject mem) {
+    row("server RSS MiB", mem.getLong("rssKb") / 1024.0);
+    if (mem.containsKey("heapAfterGcKb")) {
+      row("heap after GC MiB", mem.getLong("heapAfterGcKb") / 1024.0);
+    }
+  }
+
+  private JsonObject fanout() throws Exception {
+    int streams = i("streams", 1000);
+    double rate = d("rate", 200);
+    try (Receivers rec = receiversOn(streams, "fanout")) {
+      RatePublisher pub = new RatePublisher(vertx, target, lastTopic, i("payload", 100));
+      try {
+        JsonObject open = rec.open();
+        log("streams opened", open.encode());
+        row("streams ok", open.getLong("ok"));
+        row("streams failed", open.getLong("failed"));
+        JsonObject w = window(rec, pub, rate, d("warmup", 5), d("duration", 20), open.getLong("ok"));
+        latencyRows(w);
+        JsonObject mem = server.memory(jvm);
+        memoryRows(mem);
+        return new JsonObject().put("open", open).put("window", w).put("memory", mem);
+      } finally {
+        pub.close();
+      }
+    }
+  }
+
+  private String lastTopic;
+
+  private Receivers receiversOn(int streams, String name) throws java.io.IOException {
+    lastTopic = topic(name);
+    return receivers(streams, lastTopic);
+  }
+
+  private JsonObject maxRate() throws Exception {
+    int streams = i("streams", 2000);
+    double rate = d("rate", 50);
+    double factor = d("factor", 1.5);
+    double limitMs = d("max-p99-ms", 250);
+    int maxSteps = i("max-steps", 12);
+    JsonArray steps = new JsonArray();
+    JsonObject best = null;
+    String stopReason = "max-steps reached";
+    try (Receivers rec = receiversOn(streams, "maxrate")) {
+      RatePublisher pub = new RatePublisher(vertx, target, lastTopic, i("payload", 100));
+      try {
+        JsonObject open = rec.open();
+        log("streams opened", open.encode());
+        long live = open.getLong("ok");
+        for (int s = 0; s < maxSteps; s++) {
+          JsonObject w = window(rec, pub, rate, d("settle", 2), d("step", 8), live);
+          w.put("rate", rate);
+          steps.add(compact(w));
+          System.err.printf("[%s max-rate] rate=%.0f/s deliveries/s=%.0f p99=%.1fms missing=%d live=%d cpu=%d%%%n",
+              target.kind(), rate, w.getDouble("deliveriesPerS"), w.getDouble("p99Ms"), w.getLong("missingAdjusted"),
+              w.getLong("live"), w.getLong("receiverCpuPct"));
+          String fail = w.getDouble("p99Ms") > limitMs ? "p99 " + w.getDouble("p99Ms") + " ms > " + limitMs
+              : w.getLong("missingAdjusted") > 0 ? "missing " + w.getLong("missingAdjusted")
+              : w.getLong("live") < live ? "streams lost " + (live - w.getLong("live"))
+              : w.getDouble("publishRateAchieved") < 0.95 * rate ? "publisher could not keep the rate"
+              : w.getDouble("deliveriesPerS") < 0.8 * w.getDouble("offeredPerS") && rate * d("step", 8) >= 20
+                  ? "deliveries/s behind the offered rate" : null;
+          if (fail != null) {
+            stopReason = "at " + Math.round(rate) + " events/s: " + fail;
+            break;
+          }
+          best = w;
+          rate = Math.ceil(rate * factor);
+        }
+        row("streams ok", live);
+        row("highest sustainable events/s", best == null ? 0 : Math.round(best.getDouble("rate")));
+        if (best != null) {
+          latencyRows(best);
+        }
+        row("stopped because", stopReason);
+        return new JsonObject().put("open", open).put("steps", steps).put("best", best == null ? null : compact(best));
+      } finally {
+        pub.close();
+      }
+    }
+  }
+
+  private static JsonObject compact(JsonObject w) {
+    JsonObject c = w.copy();
+    c.remove("latencyMicros");
+    c.remove("heartbeatMs");
+    return c;
+  }
+
+  private JsonObject idle() throws Exception {
+    int streams = i("streams", 1000);
+    double holdS = d("hold", 60);
+    JsonObject before = server.memory(jvm);
+    try (Receivers rec = receiversOn(streams, "idle")) {
+      JsonObject open = rec.open();
+        log("streams opened", open.encode());
+      long ok = open.getLong("ok");
+      rec.window(Long.MAX_VALUE);
+      long cpu0 = server.cpuMs();
+      RatePublisher.sleep((long) (holdS * 1000));
+      long serverCpu = server.cpuMs() - cpu0;
+      JsonObject rep = rec.report(0);
+      JsonObject after = server.memory(jvm);
+      Histogram hb = LoadGenerator.decode(rep.getString("heartbeatMs"));
+      row("streams ok", ok);
+      row("streams failed", open.getLong("failed"));
+      row("streams live after hold", rep.getLong("live"));
+      row("connect all ms", open.getLong("ms"));
+      row("hold s", holdS);
+      row("heartbeat interval p50 ms", hb.getValueAtPercentile(50));
+      row("heartbeat interval min ms", hb.getMinValue());
+      row("heartbeat interval max ms", hb.getMaxValue());
+      row("heartbeats received", rep.getLong("heartbeats"));
+      row("server CPU % during hold", Math.round(100.0 * serverCpu / (holdS * 1000)));
+      row("server RSS MiB before", before.getLong("rssKb") / 1024.0);
+      row("server RSS MiB with streams", after.getLong("rssKb") / 1024.0);
+      row("RSS KiB per stream", ok == 0 ? 0 : (double) (after.getLong("rssKb") - before.getLong("rssKb")) / ok);
+      row("PSS KiB per stream", ok == 0 ? 0 : (double) (after.getLong("pssKb") - before.getLong("pssKb")) / ok);
+      if (jvm) {
+        row("heap after GC MiB", after.getLong("heapAfterGcKb") / 1024.0);
+        row("heap KiB per stream", ok == 0 ? 0
+            : (double) (after.getLong("heapAfterGcKb") - before.getLong("heapAfterGcKb")) / ok);
+      }
+      row("load-gen CPU %", rep.getLong("receiverCpuPct"));
+      JsonObject result = new JsonObject().put("open", open).put("before", before).put("after", after)
+          .put("report", compact(rep));
+      if (jvm) {
+        result.put("classHistogram", new JsonArray(server.classHistogram(30)));
+      }
+      return result;
+    }
+  }
+
+  private JsonObject storm() throws Exception {
+    int streams = i("streams", 10_000);
+    double rate = d("rate", 20);
+    try (Receivers rec = receiversOn(streams, "storm")) {
+      RatePublisher pub = new RatePublisher(vertx, target, lastTopic, i("payload", 100));
+      try {
+        JsonObject open = rec.open();
+        log("streams opened", open.encode());
+        long ok = open.getLong("ok");
+        pub.start(rate);
+        RatePublisher.sleep((long) (d("warmup", 5) * 1000));
+        rec.window(pub.nextSeq());
+        long cpu0 = server.cpuMs();
+        long t0 = System.nanoTime();
+        JsonObject storm = rec.dropAndResume();
+        log("storm", storm.encode());
+        RatePublisher.sleep((long) (d("after", 5) * 1000));
+        double wallS = (System.nanoTime() - t0) / 1e9;
+        long serverCpu = server.cpuMs() - cpu0;
+        pub.stop();
+        long lastSeq = pub.lastSeq();
+        drain(rec, ok, lastSeq);
+        JsonObject rep = rec.report(lastSeq);
+        Histogram lat = LoadGenerator.decode(rep.getString("latencyMicros"));
+        long missing = Math.max(0, rep.getLong("missing") - pub.failures() * rep.getLong("live"));
+        row("streams ok", ok);
+        row("streams resumed", storm.getLong("resumed"));
+        row("streams failed to resume", storm.getLong("failed"));
+        row("time to all resumed ms", storm.getLong("ms"));
+        row("events published", lastSeq);
+        row("missing deliveries", missing);
+        row("duplicates", rep.getLong("duplicates"));
+        row("reset notices", rep.getLong("resets"));
+        row("latency p99 ms (storm window)", lat.getValueAtPercentile(99) / 1000.0);
+        row("latency max ms (storm window)", lat.getMaxValue() / 1000.0);
+        row("server CPU % (storm window)", Math.round(100.0 * serverCpu / (wallS * 1000)));
+        row("load-gen saturated", rep.getBoolean("receiverSaturated") ? "YES" : "no");
+        row("publish failures", pub.failures());
+        return new JsonObject().put("open", open).put("storm", storm).put("report", compact(rep));
+      } finally {
+        pub.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.ssegateway.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a server's resources from {@code /proc}: RSS (sum of VmRSS), PSS (smaps_rollup, which does not
+ * count pages shared between nginx's master and workers twice) and CPU time, over the process and its
+ * descendants; and for a JVM its heap after a full GC ({@code jcmd GC.run}, then {@code jstat -gc}).
+ */
+final class ServerProbe {
+
+  private final long pid;
+
+  ServerProbe(long pid) {
+    this.pid = pid;
+  }
+
+  private List<Long> pids() {
+    List<Long> all = new ArrayList<>();
+    if (pid <= 0) {
+      return all;
+    }
+    all.add(pid);
+    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> all.add(d.pid())));
+    return all;
+  }
+
+  /** Sum of a {@code kB} field over the processes, from {@code /proc/<pid>/<file>}. */
+  private long sumKb(String file, String field) {
+    long kb = 0;
+    for (long p : pids()) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/" + p + "/" + file))) {
+          if (line.startsWith(field + ":")) {
+            kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // the process is gone
+      }
+    }
+    return kb;
+  }
+
+  long rssKb() {
+    return sumKb("status", "VmRSS");
+  }
+
+  long pssKb() {
+    return sumKb("smaps_rollup", "Pss");
+  }
+
+  /** utime + stime of the processes, in ms. */
+  long cpuMs() {
+    long ticks = 0;
+    for (long p : pids()) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (IOException | RuntimeException e) {
+        // the process is gone
+      }
+    }
+    return ticks * 10; // USER_HZ is 100 on Linux
+  }
+
+  /** Busy and total jiffies of the whole machine ({@code /proc/stat}), for "is the box saturated". */
+  static long[] machineJiffies() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long total = 0;
+      for (int i = 1; i < f.length && i <= 8; i++) {
+        total += Long.parseLong(f[i]);
+      }
+      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+      return new long[] {total - idle, total};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 1};
+    }
+  }
+
+  /** Heap in use after a full GC, in kB, or -1 when the process is not a JVM we can attach to. */
+  long heapAfterGcKb() {
+    try {
+      run("jcmd", String.valueOf(pid), "GC.run");
+      String out = run("jstat", "-gc", String.valueOf(pid));
+      String[] lines = out.trim().split("\n");
+      String[] head = lines[0].trim().split("\\s+");
+      String[] vals = lines[lines.length - 1].trim().split("\\s+");
+      double used = 0;
+      for (int i = 0; i < head.length; i++) {
+        if (List.of("S0U", "S1U", "EU", "OU").contains(head[i])) {
+          used += Double.parseDouble(vals[i]);
+        }
+      }
+      return Math.round(used);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The first {@code top} lines of {@code jcmd GC.class_histogram} (live objects), or an empty list. */
+  List<String> classHistogram(int top) {
+    try {
+      String[] lines = run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n");
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < lines.length && out.size() < top + 3; i++) {
+        out.add(lines[i]);
+      }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  JsonObject memory(boolean jvm) {
+    JsonObject m = new JsonObject().put("rssKb", rssKb()).put("pssKb", pssKb());
+    if (jvm) {
+      m.put("heapAfterGcKb", heapAfterGcKb());
+      m.put("rssAfterGcKb", rssKb());
+    }
+    return m;
+  }
+
+  private static String run(String... cmd) throws IOException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IOException(String.join(" ", cmd) + " failed: " + out);
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+}

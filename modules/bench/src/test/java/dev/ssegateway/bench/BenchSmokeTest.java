@@ -1,0 +1,84 @@
+package dev.ssegateway.bench;
+
+import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.gateway.Gateway;
+import dev.ssegateway.publisher.EventPublisher;
+import dev.ssegateway.publisher.IngestPublisher;
+import dev.ssegateway.testsupport.TestSettings;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The benchmark harness measures what it claims: run with tiny numbers (50 streams x 20 events/s for
+ * 3 s) against the gateway and the raw server in this JVM, every event reaches every stream exactly once
+ * and the numbers are sane. The real benchmark is {@code modules/bench/run.sh}, not part of the build.
+ */
+@ExtendWith(VertxExtension.class)
+class BenchSmokeTest {
+
+  private static final Map<String, String> TINY = Map.of("streams", "50", "rate", "20", "warmup", "0.5",
+      "duration", "3", "procs", "0", "sources", "2", "drain-max", "10");
+
+  @Test
+  void gatewayFanOutLosesNothingAndMeasuresSanely(Vertx vertx) throws Exception {
+    GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
+    EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
+    LiveSettings live = LiveSettings.of(vertx, settings);
+    IngestPublisher ingest = IngestPublisher.create(publisher, live);
+    Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
+        List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
+    try {
+      JsonObject r = new ScenarioDriver(vertx, new Target(Target.GATEWAY, "127.0.0.1", gateway.port(), 0), TINY)
+          .run("fanout");
+      assertSane(r);
+    } finally {
+      gateway.close().await();
+    }
+  }
+
+  @Test
+  void rawServerFanOutLosesNothingAndMeasuresSanely(Vertx vertx) throws Exception {
+    int port = RawSseServer.deploy(vertx, "127.0.0.1", 0, 2, 1000).await();
+    assertSane(new ScenarioDriver(vertx, new Target(Target.RAW, "127.0.0.1", port, 0), TINY).run("fanout"));
+  }
+
+  @Test
+  void serverProbeReadsThisProcess() {
+    ServerProbe probe = new ServerProbe(ProcessHandle.current().pid());
+    assertTrue(probe.rssKb() > 10_000, "RSS of this JVM in kB: " + probe.rssKb());
+    assertTrue(probe.cpuMs() > 0);
+  }
+
+  private static void assertSane(JsonObject r) {
+    JsonObject open = r.getJsonObject("open");
+    JsonObject w = r.getJsonObject("window");
+    String all = r.encodePrettily();
+    assertEquals(50, open.getLong("ok"), all);
+    assertEquals(0, open.getLong("failed"), all);
+    assertEquals(50, w.getLong("live"), all);
+    assertEquals(0, w.getLong("publishFailures"), all);
+    assertTrue(w.getLong("lastSeq") >= 40, all);
+    assertEquals(0, w.getLong("missing"), all);
+    assertEquals(0, w.getLong("duplicates"), all);
+    assertEquals(50 * w.getLong("lastSeq"), w.getLong("deliveries"), all);
+    double perS = w.getDouble("deliveriesPerS");
+    assertTrue(perS > 500 && perS < 1500, "50 streams x 20 events/s: " + perS);
+    Histogram lat = LoadGenerator.decode(w.getString("latencyMicros"));
+    assertTrue(lat.getTotalCount() > 1000, all);
+    assertTrue(lat.getValueAtPercentile(50) > 0 && lat.getMaxValue() < 10_000_000, all);
+    assertTrue(w.getLong("heartbeats") > 0, "a 1 s heartbeat seen on 50 streams within the run: " + all);
+    assertFalse(r.getJsonArray("table").isEmpty());
+  }
+}

@@ -1,0 +1,248 @@
+package dev.ssegateway.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The one place that decides who may publish, subscribe and administer. A request proves itself with
+ * the static {@code ingest.token} / {@code admin.token} (see {@link BearerAccess}) or with a JWT signed by
+ * {@code auth.jwt_secret} (HS256) or the key in {@code auth.jwt_public_key_file} (RS256/ES256) whose claims
+ * grant it: {@value #PUBLISH_CLAIM} and {@value #SUBSCRIBE_CLAIM} list topic names ({@value #WILDCARD} = every
+ * topic), {@value #ADMIN_CLAIM} {@code true} grants {@code /admin/*}. With no credential configured at all,
+ * ingest and admin answer only to loopback peers.
+ *
+ * <p>Refusals are sent here, with {@link HttpErrors}: 401 {@code unauthorized} (no credential),
+ * 401 {@code invalid_token} (malformed, expired, wrongly signed, wrong issuer or audience), 403
+ * {@code forbidden} (valid token that does not grant this topic or admin, or a non-loopback peer when nothing
+ * is configured). One instance per Vert.x node, built at startup ({@link #load}); key material is
+ * restart-only.
+ */
+public final class TokenAuth implements Shareable {
+
+  public static final String PUBLISH_CLAIM = "sse.publish";
+  public static final String SUBSCRIBE_CLAIM = "sse.subscribe";
+  public static final String ADMIN_CLAIM = "sse.admin";
+  /** Cookie that carries a subscribe token for EventSource, which cannot set headers. */
+  public static final String COOKIE = "sse_token";
+  /** Query parameter that carries a subscribe token (ends up in access logs: prefer the cookie). */
+  public static final String QUERY_PARAM = "access_token";
+  /** A claim entry that matches every topic. */
+  public static final String WILDCARD = "*";
+
+  private static final String MAP = "sse-gateway";
+  private static final String KEY = "token-auth";
+  private static final TokenAuth NO_JWT = new TokenAuth(null);
+
+  private final JWTAuth jwt;
+
+  private TokenAuth(JWTAuth jwt) {
+    this.jwt = jwt;
+  }
+
+  /**
+   * Builds the node's instance from {@code settings} (reading the public key file without blocking) unless
+   * it exists already; fails naming the key when the key material is unusable or
+   * {@code auth.subscribe_required} is set without any JWT key.
+   */
+  public static Future<TokenAuth> load(Vertx vertx, GatewaySettings settings) {
+    LocalMap<String, TokenAuth> map = vertx.sharedData().getLocalMap(MAP);
+    TokenAuth existing = map.get(KEY);
+    if (existing != null) {
+      return Future.succeededFuture(existing);
+    }
+    String secret = settings.get(GatewaySettings.AUTH_JWT_SECRET);
+    String keyFile = settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE);
+    if (secret.isEmpty() && keyFile.isEmpty()) {
+      if (settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
+        return Future.failedFuture(new IllegalStateException(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED.key()
+            + " is true but neither auth.jwt_secret nor auth.jwt_public_key_file is set"));
+      }
+      return Future.succeededFuture(install(map, NO_JWT));
+    }
+    Future<String> pem = keyFile.isEmpty() ? Future.succeededFuture(null)
+        : vertx.fileSystem().readFile(keyFile).map(b -> b.toString())
+            .recover(e -> Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: cannot read "
+                + keyFile + ": " + e.getMessage())));
+    return pem.compose(text -> {
+      JWTOptions verify = new JWTOptions();
+      if (!settings.get(GatewaySettings.AUTH_JWT_ISSUER).isEmpty()) {
+        verify.setIssuer(settings.get(GatewaySettings.AUTH_JWT_ISSUER));
+      }
+      if (!settings.get(GatewaySettings.AUTH_JWT_AUDIENCE).isEmpty()) {
+        verify.addAudience(settings.get(GatewaySettings.AUTH_JWT_AUDIENCE));
+      }
+      JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(verify);
+      if (!secret.isEmpty()) {
+        options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret));
+      }
+      if (text != null) {
+        options.addPubSecKey(new PubSecKeyOptions()
+            .setAlgorithm(settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_ALGORITHM)).setBuffer(text));
+      }
+      try {
+        return Future.succeededFuture(install(map, new TokenAuth(JWTAuth.create(vertx, options))));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: " + keyFile
+            + " is not a usable " + settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_ALGORITHM) + " PEM public key: "
+            + e.getMessage()));
+      }
+    });
+  }
+
+  private static TokenAuth install(LocalMap<String, TokenAuth> map, TokenAuth fresh) {
+    TokenAuth existing = map.putIfAbsent(KEY, fresh);
+    return existing == null ? fresh : existing;
+  }
+
+  /** The node's instance; one that knows no JWT key when {@link #load} has not run on this node. */
+  public static TokenAuth of(Vertx vertx) {
+    TokenAuth auth = vertx.sharedData().<String, TokenAuth>getLocalMap(MAP).get(KEY);
+    return auth == null ? NO_JWT : auth;
+  }
+
+  /** Whether JWTs are accepted (a secret or a public key is configured). */
+  public boolean jwtEnabled() {
+    return jwt != null;
+  }
+
+  /**
+   * {@code POST /publish/{topic}}: the ingest token, or a JWT whose {@value #PUBLISH_CLAIM} grants the topic.
+   * Completes with true when the request may proceed; otherwise the refusal has been sent.
+   */
+  public Future<Boolean> allowPublish(HttpServerRequest request, String topic, GatewaySettings settings) {
+    return allow(request, settings.get(GatewaySettings.INGEST_TOKEN), GatewaySettings.INGEST_TOKEN.key(),
+        user -> grants(user, PUBLISH_CLAIM, List.of(topic)), "publish to topic '" + Topics.printable(topic) + "'");
+  }
+
+  /** {@code /admin/*}: the admin token, or a JWT with {@value #ADMIN_CLAIM} {@code true}. */
+  public Future<Boolean> allowAdmin(HttpServerRequest request, GatewaySettings settings) {
+    return allow(request, settings.get(GatewaySettings.ADMIN_TOKEN), GatewaySettings.ADMIN_TOKEN.key(),
+        user -> Boolean.TRUE.equals(user.get(ADMIN_CLAIM)), "use /admin (claim " + ADMIN_CLAIM + ")");
+  }
+
+  /**
+   * {@code GET /events}: when {@code auth.subscribe_required}, a JWT from the {@code Authorization: Bearer}
+   * header, the {@value #COOKIE} cookie or the {@value #QUERY_PARAM} parameter (in that order) whose
+   * {@value #SUBSCRIBE_CLAIM} grants every requested topic.
+   */
+  public Future<Boolean> allowSubscribe(HttpServerRequest request, Collection<String> topics,
+                                        GatewaySettings settings) {
+    if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
+      return Future.succeededFuture(true);
+    }
+    HttpServerResponse response = request.response();
+    if (jwt == null) {
+      HttpErrors.send(response, 503, "auth_unavailable", "auth.subscribe_required is set but no JWT key is loaded");
+      return Future.succeededFuture(false);
+    }
+    String token = bearer(request);
+    if (token == null) {
+      Cookie cookie = request.getCookie(COOKIE);
+      token = cookie == null ? null : cookie.getValue();
+    }
+    if (token == null) {
+      token = request.getParam(QUERY_PARAM);
+    }
+    if (token == null || token.isEmpty()) {
+      return unauthorized(response, "unauthorized", "subscribing needs a JWT: Authorization: Bearer <jwt>, cookie "
+          + COOKIE + " or parameter " + QUERY_PARAM);
+    }
+    return verify(response, token, user -> grants(user, SUBSCRIBE_CLAIM, topics),
+        "subscribe to " + topics.stream().map(Topics::printable).toList());
+  }
+
+  private interface Grant {
+    boolean test(User user);
+  }
+
+  private Future<Boolean> allow(HttpServerRequest request, String token, String key, Grant grant, String what) {
+    HttpServerResponse response = request.response();
+    boolean staticToken = token != null && !token.isEmpty();
+    if (!staticToken && jwt == null) {
+      return Future.succeededFuture(BearerAccess.allowed(request, response, token, key));
+    }
+    String given = bearer(request);
+    if (given == null) {
+      return unauthorized(response, "unauthorized", "missing Authorization: Bearer <" + (staticToken ? key : "")
+          + (staticToken && jwt != null ? " or " : "") + (jwt != null ? "jwt" : "") + ">");
+    }
+    if (staticToken && BearerAccess.matches(given, token)) {
+      return Future.succeededFuture(true);
+    }
+    if (jwt == null) {
+      return unauthorized(response, "unauthorized", "the bearer token does not match " + key);
+    }
+    return verify(response, given, grant, what);
+  }
+
+  private Future<Boolean> verify(HttpServerResponse response, String token, Grant grant, String what) {
+    if (token.chars().filter(ch -> ch == '.').count() != 2) {
+      return unauthorized(response, "invalid_token", "the bearer token is neither the configured token nor a JWT");
+    }
+    return jwt.authenticate(new TokenCredentials(token)).transform(ar -> {
+      if (ar.failed()) {
+        String cause = String.valueOf(ar.cause().getMessage());
+        return unauthorized(response, "invalid_token", cause.toLowerCase(java.util.Locale.ROOT).contains("expired")
+            ? "the JWT has expired" : "the JWT is not valid: " + firstLine(cause));
+      }
+      if (!grant.test(ar.result())) {
+        HttpErrors.send(response, 403, "forbidden", "the JWT does not grant the right to " + what);
+        return Future.succeededFuture(false);
+      }
+      return Future.succeededFuture(true);
+    });
+  }
+
+  /** Whether the claim (a list of topics, or one topic) covers every topic; {@value #WILDCARD} covers all. */
+  static boolean grants(User user, String claim, Collection<String> topics) {
+    Object value = user.get(claim);
+    List<?> granted;
+    if (value instanceof JsonArray array) {
+      granted = array.getList();
+    } else if (value instanceof List<?> list) {
+      granted = list;
+    } else if (value instanceof String s) {
+      granted = List.of(s);
+    } else {
+      return false;
+    }
+    return granted.contains(WILDCARD) || granted.containsAll(topics);
+  }
+
+  private static Future<Boolean> unauthorized(HttpServerResponse response, String code, String message) {
+    if (!response.ended() && !response.closed()) {
+      response.putHeader("WWW-Authenticate", "invalid_token".equals(code) ? "Bearer error=\"invalid_token\"" : "Bearer");
+    }
+    HttpErrors.send(response, 401, code, message);
+    return Future.succeededFuture(false);
+  }
+
+  private static String bearer(HttpServerRequest request) {
+    String header = request.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    return null;
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) : line;
+  }
+}

@@ -1,0 +1,102 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.testsupport.Await;
+import dev.ssegateway.testsupport.SseTestClient;
+import dev.ssegateway.testsupport.TestSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Connection and request limits: each refusal has its status, Retry-After where a retry helps, and a JSON body. */
+@ExtendWith(VertxExtension.class)
+class ConnectionLimitsTest {
+
+  private static Future<JsonObject> get(HttpClient client, int port, String uri, String header, String value) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+        .setURI(uri);
+    if (header != null) {
+      options.putHeader(header, value);
+    }
+    return client.request(options).compose(r -> r.send()).compose(resp -> resp.body().map(body -> result(resp, body
+        .toString())));
+  }
+
+  private static JsonObject result(HttpClientResponse resp, String body) {
+    return new JsonObject().put("status", resp.statusCode())
+        .put("retry_after", resp.getHeader("Retry-After"))
+        .put("body", body.startsWith("{") ? new JsonObject(body) : new JsonObject());
+  }
+
+  private static void assertRefused(JsonObject r, int status, String code, boolean retryAfter) {
+    assertEquals(status, r.getInteger("status"), r.encode());
+    assertEquals(code, r.getJsonObject("body").getString("error"), r.encode());
+    assertTrue(r.getJsonObject("body").getString("message").length() > 10, r.encode());
+    if (retryAfter) {
+      assertNotNull(r.getString("retry_after"), r.encode());
+    }
+  }
+
+  @Test
+  void streamsBeyondMaxConnectionsGet503WithRetryAfter(Vertx vertx, VertxTestContext ctx) {
+    HttpClient client = vertx.createHttpClient();
+    Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("limits.max_connections", 2)), "n")
+        .compose(g -> SseTestClient.open(client, g.port(), "/events?topic=a")
+            .compose(s -> SseTestClient.open(client, g.port(), "/events?topic=a"))
+            .compose(s -> get(client, g.port(), "/events?topic=a", null, null))
+            .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+              assertRefused(r, 503, "too_many_streams", true);
+              assertEquals(2, g.stats().openStreams());
+              ctx.completeNow();
+            }))));
+  }
+
+  @Test
+  void streamsBeyondMaxConnectionsPerAddressGet429AndTheSlotIsGivenBackOnClose(Vertx vertx, VertxTestContext ctx) {
+    HttpClient client = vertx.createHttpClient();
+    Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("limits.max_connections_per_address", 2)), "n")
+        .compose(g -> SseTestClient.open(client, g.port(), "/events?topic=a")
+            .compose(first -> SseTestClient.open(client, g.port(), "/events?topic=b")
+                .compose(second -> get(client, g.port(), "/events?topic=c", null, null))
+                .compose(r -> {
+                  ctx.verify(() -> {
+                    assertRefused(r, 429, "too_many_streams_from_address", true);
+                    assertEquals(2, g.stats().perAddress.of("127.0.0.1"));
+                  });
+                  return first.close();
+                }))
+            .compose(v -> Await.until(vertx, () -> g.stats().perAddress.of("127.0.0.1") == 1, 10_000,
+                () -> "slot given back: " + g.stats().perAddress.of("127.0.0.1")))
+            .compose(v -> SseTestClient.open(client, g.port(), "/events?topic=c"))
+            .onComplete(ctx.succeeding(s -> ctx.verify(() -> {
+              assertEquals(2, g.stats().perAddress.of("127.0.0.1"));
+              ctx.completeNow();
+            }))));
+  }
+
+  @Test
+  void requestHeadersLargerThanMaxHeaderBytesGet431(Vertx vertx, VertxTestContext ctx) {
+    HttpClient client = vertx.createHttpClient();
+    Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("limits.max_header_bytes", 2048)), "n")
+        .compose(g -> SseTestClient.open(client, g.port(), "/events?topic=a",
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("X-Big", "v".repeat(1500)))
+            .compose(v -> client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+                .setPort(g.port()).setURI("/events?topic=a").putHeader("X-Big", "v".repeat(4000))))
+            .compose(r -> r.send())
+            .onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
+              assertEquals(431, resp.statusCode());
+              ctx.completeNow();
+            }))));
+  }
+}
