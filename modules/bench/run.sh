@@ -25,7 +25,7 @@ GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm)
 TARGETS=${TARGETS:-"gateway nchan raw"}
-GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}
+GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}  # see docs/performance.md
 RAW_JVM_OPTS=${RAW_JVM_OPTS:-"$GATEWAY_JVM_OPTS"}
 DRIVER_JVM_OPTS=${DRIVER_JVM_OPTS:-"-Xms256m -Xmx512m -XX:+UseParallelGC"}
 RESULTS=${RESULTS:-"$HERE/target/results-$(date -u +%Y%m%dT%H%M%SZ)"}

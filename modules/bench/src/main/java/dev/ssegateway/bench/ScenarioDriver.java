@@ -250,6 +250,17 @@ public final class ScenarioDriver {
           latencyRows(best);
         }
         row("stopped because", stopReason);
+        double peak = 0;
+        double peakP99 = 0;
+        for (Object o : steps) {
+          JsonObject st = (JsonObject) o;
+          if (st.getDouble("deliveriesPerS") > peak) {
+            peak = st.getDouble("deliveriesPerS");
+            peakP99 = st.getDouble("p99Ms");
+          }
+        }
+        row("peak deliveries/s (any step, saturated)", Math.round(peak));
+        row("p99 ms at that peak", peakP99);
         return new JsonObject().put("open", open).put("steps", steps).put("best", best == null ? null : compact(best));
       } finally {
         pub.close();
