@@ -49,7 +49,10 @@ public final class IngestPublisher implements Handler<RoutingContext> {
     HttpServerResponse response = ctx.response();
     GatewaySettings settings = live.current();
     String topic = ctx.pathParam("topic");
-    // the ingest token, or a JWT whose sse.publish claim grants this topic (TokenAuth answers synchronously)
+    // Hold the body until the caller is known: a JWT check may complete later, and body bytes that arrive
+    // before the handlers below are set would otherwise be lost (accept() resumes the request).
+    request.pause();
+    // the ingest token, or a JWT whose sse.publish claim grants this topic
     TokenAuth.of(ctx.vertx()).allowPublish(request, topic, settings).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result()) {
         accept(ctx, settings, topic);
