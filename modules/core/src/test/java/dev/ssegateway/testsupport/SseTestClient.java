@@ -36,6 +36,14 @@ public final class SseTestClient {
 
   /** Opens {@code GET path} on 127.0.0.1:{@code port}; fails unless the answer is a 200 event stream. */
   public static Future<SseTestClient> open(HttpClient client, int port, String path, MultiMap headers) {
+    if (io.vertx.core.Vertx.currentContext() == null && client instanceof io.vertx.core.internal.http.HttpClientInternal internal) {
+      // Called from a test thread: build the request chain on a Vert.x context, so the stream's handlers are
+      // set in the same event-loop turn as the response arrives (set later from another thread, the first
+      // chunk, with the hello, could be delivered before them).
+      Promise<SseTestClient> result = Promise.promise();
+      internal.vertx().getOrCreateContext().runOnContext(v -> open(client, port, path, headers).onComplete(result));
+      return result.future();
+    }
     SseTestClient stream = new SseTestClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
         .setURI(path);
