@@ -54,15 +54,7 @@ class ClusterProcessIT {
   }
 
   private GatewayProcess start(String node) throws Exception {
-    Path conf = dir.resolve(node + ".json");
-    Files.writeString(conf, new JsonObject()
-        .put("node_id", node)
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-        .encode());
-    Path clusterXml = Path.of(System.getProperty("project.root", "../.."), "conf", "cluster.xml").toAbsolutePath();
-    GatewayProcess p = GatewayProcess.start(dir, List.of(
-        "-Dvertx.hazelcast.config=" + clusterXml, "-Dsse.cluster.name=" + clusterName),
-        "-conf", conf.toString(), "-cluster");
+    GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, null);
     processes.add(p);
     return p;
   }

@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +64,23 @@ final class GatewayProcess implements AutoCloseable {
     Collections.addAll(cmd, args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
     return new GatewayProcess(pb.start());
+  }
+
+  /**
+   * Starts clustered node {@code node} as a user would ({@code -conf <node>.json -cluster}) with the shipped
+   * conf/cluster.xml and this run's cluster name; {@code conf} adds keys to its loopback, port-0 conf.
+   */
+  static GatewayProcess startClusterNode(Path dir, String node, String clusterName, JsonObject conf)
+      throws IOException {
+    Path file = dir.resolve(node + ".json");
+    Files.writeString(file, new JsonObject()
+        .put("node_id", node)
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+        .mergeIn(conf == null ? new JsonObject() : conf)
+        .encode());
+    Path clusterXml = Path.of(System.getProperty("project.root", "../.."), "conf", "cluster.xml").toAbsolutePath();
+    return start(dir, List.of("-Dvertx.hazelcast.config=" + clusterXml, "-Dsse.cluster.name=" + clusterName),
+        "-conf", file.toString(), "-cluster");
   }
 
   /** Waits until the node logs that it is ready; returns its HTTP port. */

@@ -122,18 +122,10 @@ class NodeCrashIT {
   }
 
   private GatewayProcess start(String node) throws Exception {
-    Path conf = dir.resolve(node + ".json");
-    Files.writeString(conf, new JsonObject()
-        .put("node_id", node)
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+    GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, new JsonObject()
         .put("heartbeat_ms", 2000)
         .put("retry_ms", 500)
-        .put("history", new JsonObject().put("max_events", 10_000))
-        .encode());
-    Path clusterXml = Path.of(System.getProperty("project.root", "../.."), "conf", "cluster.xml").toAbsolutePath();
-    GatewayProcess p = GatewayProcess.start(dir, List.of(
-        "-Dvertx.hazelcast.config=" + clusterXml, "-Dsse.cluster.name=" + clusterName),
-        "-conf", conf.toString(), "-cluster");
+        .put("history", new JsonObject().put("max_events", 10_000)));
     processes.add(p);
     return p;
   }

@@ -1,6 +1,7 @@
 package dev.ssegateway.bench;
 
 import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -10,6 +11,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,6 +32,8 @@ final class RatePublisher {
   private final int maxInFlight = 128;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong inFlight = new AtomicLong();
+  /** Set on the publisher's context by {@link #stop()}; completed when the last request is answered. */
+  private Promise<Void> drained;
   private volatile long nextSeq = 1;
   private long timer = -1;
   private long startNanos;
@@ -91,8 +96,10 @@ final class RatePublisher {
             failures.incrementAndGet();
             lastFailure = ar.cause().toString();
           }
-          inFlight.decrementAndGet();
           roundTripMicros.recordValue(Math.max(0, EpochMicros.now() - sentAt));
+          if (inFlight.decrementAndGet() == 0 && drained != null) {
+            drained.tryComplete();
+          }
         });
   }
 
@@ -101,14 +108,20 @@ final class RatePublisher {
    */
   double stop() {
     CompletableFuture<Double> achieved = new CompletableFuture<>();
+    Promise<Void> allAnswered = Promise.promise();
     context.runOnContext(v -> {
       vertx.cancelTimer(timer);
+      drained = allAnswered;
+      if (inFlight.get() == 0) {
+        allAnswered.tryComplete();
+      }
       achieved.complete(sentThisRun / ((System.nanoTime() - startNanos) / 1e9));
     });
     double r = achieved.join();
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
-      sleep(5);
+    try {
+      allAnswered.future().await(15, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      // reported through inFlight/failures by the caller; the run goes on
     }
     return r;
   }
@@ -137,14 +150,5 @@ final class RatePublisher {
 
   void close() {
     client.close();
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -112,7 +112,7 @@ public final class ScenarioDriver {
       } else if (System.currentTimeMillis() - stillSince > 3000) {
         return s;
       }
-      RatePublisher.sleep(100);
+      pause(100);
     }
   }
 
@@ -120,14 +120,14 @@ public final class ScenarioDriver {
   private JsonObject window(Receivers rec, RatePublisher pub, double rate, double warmupS, double durationS,
                             long live) {
     pub.start(rate);
-    RatePublisher.sleep((long) (warmupS * 1000));
+    pause((long) (warmupS * 1000));
     long fromSeq = pub.nextSeq() + Math.max(1, (long) (rate * 0.05));
     rec.window(fromSeq);
     pub.roundTrips();
     long cpu0 = server.cpuMs();
     long[] machine0 = ServerProbe.machineJiffies();
     long t0 = System.nanoTime();
-    RatePublisher.sleep((long) (durationS * 1000));
+    pause((long) (durationS * 1000));
     long[] machine1 = ServerProbe.machineJiffies();
     JsonObject atEnd = rec.snapshot();
     double wallS = (System.nanoTime() - t0) / 1e9;
@@ -285,7 +285,7 @@ public final class ScenarioDriver {
       long ok = open.getLong("ok");
       rec.window(Long.MAX_VALUE);
       long cpu0 = server.cpuMs();
-      RatePublisher.sleep((long) (holdS * 1000));
+      pause((long) (holdS * 1000));
       long serverCpu = server.cpuMs() - cpu0;
       JsonObject rep = rec.report(0);
       JsonObject after = server.memory(jvm);
@@ -329,13 +329,13 @@ public final class ScenarioDriver {
         log("streams opened", open.encode());
         long ok = open.getLong("ok");
         pub.start(rate);
-        RatePublisher.sleep((long) (d("warmup", 5) * 1000));
+        pause((long) (d("warmup", 5) * 1000));
         rec.window(pub.nextSeq());
         long cpu0 = server.cpuMs();
         long t0 = System.nanoTime();
         JsonObject storm = rec.dropAndResume();
         log("storm", storm.encode());
-        RatePublisher.sleep((long) (d("after", 5) * 1000));
+        pause((long) (d("after", 5) * 1000));
         double wallS = (System.nanoTime() - t0) / 1e9;
         long serverCpu = server.cpuMs() - cpu0;
         pub.stop();
@@ -362,5 +362,10 @@ public final class ScenarioDriver {
         pub.close();
       }
     }
+  }
+
+  /** Waits {@code ms} on the driver thread (a measurement window), on a Vert.x timer: never on an event loop. */
+  private void pause(long ms) {
+    vertx.timer(Math.max(1, ms)).await();
   }
 }
