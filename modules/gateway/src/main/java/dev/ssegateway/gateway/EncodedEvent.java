@@ -1,12 +1,14 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.Cursor;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 
 /**
  * An event in its wire form, encoded once per node and written as the same bytes to every matching
  * connection and to the history. {@code cursor} is the node's stream position right after this event:
- * its SSE id.
+ * its SSE id. The bytes live once, off-heap, already framed as an HTTP chunk ({@link SharedChunk}):
+ * {@link #frame()} is a view of the SSE frame inside {@code chunk}.
  */
 final class EncodedEvent {
 
@@ -15,7 +17,8 @@ final class EncodedEvent {
   final long seq;
   final long arrival;
   final Cursor cursor;
-  final Buffer frame;
+  final ByteBuf chunk;
+  final int frameLength;
   final int bodyOffset;
   final long receivedAtMs;
   final long publishedAtMs;
@@ -29,19 +32,26 @@ final class EncodedEvent {
     this.cursor = cursor;
     Buffer id = SseEncoder.idLine(cursor.toString());
     this.bodyOffset = id.length();
-    // one exact-size copy: the history keeps this buffer, so no slack capacity is retained with it
-    this.frame = Buffer.buffer(id.appendBuffer(SseEncoder.body(type, data)).getBytes());
+    // one exact-size copy: the history keeps this memory, so no slack capacity is retained with it
+    byte[] frame = id.appendBuffer(SseEncoder.body(type, data)).getBytes();
+    this.chunk = SharedChunk.of(frame);
+    this.frameLength = frame.length;
     this.receivedAtMs = receivedAtMs;
     this.publishedAtMs = publishedAtMs;
   }
 
+  /** The SSE frame (id line and body), a view of {@link #chunk}'s memory. */
+  Buffer frame() {
+    return SharedChunk.payload(chunk);
+  }
+
   /** The frame with another id, for a connection whose position is ahead of this node's in some origin. */
   Buffer frameWithId(Cursor id) {
-    return SseEncoder.idLine(id.toString()).appendBuffer(frame.slice(bodyOffset, frame.length()));
+    return SseEncoder.idLine(id.toString()).appendBuffer(frame().slice(bodyOffset, frameLength));
   }
 
   /** Approximate heap held by this event in the history. */
   int retainedBytes() {
-    return frame.length() + 300;
+    return frameLength + 450; // measured by HistoryMemoryTest: heap objects plus the off-heap chunk
   }
 }

@@ -10,6 +10,7 @@ import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashSet;
@@ -117,7 +118,9 @@ final class EventsHandler implements Handler<RoutingContext> {
     }
     stats.openStreams.increment();
     stats.streamsOpened.increment();
-    StreamConnection c = new StreamConnection(response, topics, peer, System.currentTimeMillis());
+    StreamConnection c = new StreamConnection(response,
+        request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
+        System.currentTimeMillis());
     response.setChunked(true)
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
         .putHeader("Content-Type", WireNames.EVENT_STREAM)

@@ -19,7 +19,7 @@ final class Heartbeats {
   private final GatewayStats stats;
   private final Consumer<StreamConnection> onSlow;
   private int intervalMs;
-  private Buffer frame;
+  private io.netty.buffer.ByteBuf chunk;
 
   Heartbeats(Vertx vertx, GatewayStats stats, int intervalMs, boolean asComment, Consumer<StreamConnection> onSlow) {
     this.vertx = vertx;
@@ -40,7 +40,7 @@ final class Heartbeats {
 
   private void configure(int intervalMs, boolean asComment) {
     this.intervalMs = intervalMs;
-    this.frame = frame(intervalMs, asComment);
+    this.chunk = SharedChunk.of(frame(intervalMs, asComment));
   }
 
   void start(StreamConnection c, long nowMs) {
@@ -85,7 +85,7 @@ final class Heartbeats {
   private void beat(StreamConnection c) {
     c.lastHeartbeatMs = System.currentTimeMillis();
     stats.heartbeatsSent.increment();
-    if (!c.write(frame)) {
+    if (!c.writeShared(chunk)) {
       onSlow.accept(c);
     }
   }

@@ -43,6 +43,8 @@ final class Lane {
   private final Set<StreamConnection> all = new LinkedHashSet<>();
   private final RateLimitedLog slowLog = new RateLimitedLog(LOG, 10_000);
   private final List<StreamConnection> toCut = new ArrayList<>();
+  /** The writes of one loop turn, flushed together at its end. */
+  private final WriteBatch batch = new WriteBatch();
   /** Set when the node shuts down: no new stream starts on this lane. */
   boolean closing;
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
@@ -80,7 +82,12 @@ final class Lane {
     } else if (!hold && heldForTest != null) {
       List<EncodedEvent> held = heldForTest;
       heldForTest = null;
-      held.forEach(this::deliver);
+      batch.begin();
+      try {
+        held.forEach(this::deliver);
+      } finally {
+        batch.end();
+      }
     }
   }
 
@@ -108,12 +115,17 @@ final class Lane {
     drainScheduled.set(false);
     Runnable task;
     int n = 0;
-    while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
+    batch.begin();
+    try {
+      while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
+        }
       }
+    } finally {
+      batch.end();
     }
     if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> drain());
@@ -141,7 +153,7 @@ final class Lane {
     }
     if (!Topics.PROBE_TOPIC.equals(e.topic)) {
       stats.deliveries.add(streams.size());
-      stats.eventBytesWritten.add((long) e.frame.length() * streams.size());
+      stats.eventBytesWritten.add((long) e.frameLength * streams.size());
       if (e.publishedAtMs > 0) {
         stats.recordPublishToWrite(System.currentTimeMillis() - e.publishedAtMs);
       }
@@ -183,7 +195,12 @@ final class Lane {
         first.appendBuffer(bytes);
       }
     }
+    // Decided before the first write: only then is it sure that Vert.x holds no queued write of this stream.
+    ChannelStreamTarget direct = c.http11 == null ? null : ChannelStreamTarget.attach(c.http11, batch);
     c.write(first);
+    if (direct != null) {
+      c.writeDirectly(direct);
+    }
     c.live = true;
     all.add(c);
     stats.liveStream(c.topics.size(), 1);

@@ -1,7 +1,9 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.Cursor;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerResponse;
 
 import java.util.Set;
@@ -15,7 +17,9 @@ final class StreamConnection {
 
   /** The client's response; null for the lane's internal probe stream. */
   final HttpServerResponse response;
-  private final StreamTarget target;
+  /** The client's HTTP/1.1 connection, whose channel the lane may write to directly; else null. */
+  final HttpConnection http11;
+  private StreamTarget target;
   final Set<String> topics;
   final String peer;
   final long connectedAtMs;
@@ -25,18 +29,20 @@ final class StreamConnection {
   boolean closed;
   private Cursor clientAhead;
 
-  StreamConnection(HttpServerResponse response, Set<String> topics, String peer, long connectedAtMs) {
-    this(response, StreamTarget.of(response), topics, peer, connectedAtMs);
+  StreamConnection(HttpServerResponse response, HttpConnection http11, Set<String> topics, String peer,
+                   long connectedAtMs) {
+    this(response, http11, StreamTarget.of(response), topics, peer, connectedAtMs);
   }
 
   /** A stream that writes to {@code target} instead of an HTTP response: the lane's health probe. */
   StreamConnection(StreamTarget target, Set<String> topics, String peer, long connectedAtMs) {
-    this(null, target, topics, peer, connectedAtMs);
+    this(null, null, target, topics, peer, connectedAtMs);
   }
 
-  private StreamConnection(HttpServerResponse response, StreamTarget target, Set<String> topics, String peer,
-                           long connectedAtMs) {
+  private StreamConnection(HttpServerResponse response, HttpConnection http11, StreamTarget target,
+                           Set<String> topics, String peer, long connectedAtMs) {
     this.response = response;
+    this.http11 = http11;
     this.target = target;
     this.topics = topics;
     this.peer = peer;
@@ -51,8 +57,33 @@ final class StreamConnection {
    * Writes an event; returns false when the client has fallen too far behind (the caller cuts it).
    */
   boolean send(EncodedEvent e) {
-    Buffer bytes = frameFor(e);
-    return bytes == null || write(bytes);
+    if (closed) {
+      return true;
+    }
+    if (clientAhead == null) {
+      target.writeShared(e.chunk);
+    } else {
+      Buffer bytes = frameFor(e);
+      if (bytes == null) {
+        return true;
+      }
+      target.write(bytes);
+    }
+    return !target.writeQueueFull();
+  }
+
+  /** Writes bytes shared by many streams (see {@link StreamTarget#writeShared}). */
+  boolean writeShared(ByteBuf chunk) {
+    if (closed) {
+      return true;
+    }
+    target.writeShared(chunk);
+    return !target.writeQueueFull();
+  }
+
+  /** From now on the stream's writes go to {@code direct} (after its first write went through Vert.x). */
+  void writeDirectly(ChannelStreamTarget direct) {
+    this.target = direct;
   }
 
   /**
@@ -62,14 +93,14 @@ final class StreamConnection {
   Buffer frameFor(EncodedEvent e) {
     Cursor ahead = clientAhead;
     if (ahead == null) {
-      return e.frame;
+      return e.frame();
     }
     if (e.seq <= ahead.position(e.origin)) {
       return null;
     }
     if (e.cursor.covers(ahead)) {
       clientAhead = null;
-      return e.frame;
+      return e.frame();
     }
     return e.frameWithId(e.cursor.merge(ahead));
   }

@@ -11,21 +11,39 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The history is bounded by count, and what one retained event costs on the heap is measured. */
+/**
+ * The history is bounded by count, and what one retained event costs is measured: heap plus the off-heap
+ * memory of its shared chunk (JDK direct buffers, freed by the garbage collector).
+ */
 @ExtendWith(VertxExtension.class)
 class HistoryMemoryTest {
 
-  private static long usedHeapAfterGc() {
+  private static long usedMemoryAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();
     }
+    return heapUsed() + directUsed();
+  }
+
+  private static long heapUsed() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static long directUsed() {
+    long direct = 0;
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        direct = pool.getMemoryUsed();
+      }
+    }
+    return direct;
   }
 
   @Test
@@ -38,7 +56,7 @@ class HistoryMemoryTest {
     long[] before = new long[1];
     Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("history.max_events", retained)), "n1")
         .compose(g -> {
-          before[0] = usedHeapAfterGc();
+          before[0] = usedMemoryAfterGc();
           for (int i = 0; i < published; i++) {
             origin.publish("orders", "created", data);
           }
@@ -46,12 +64,13 @@ class HistoryMemoryTest {
               () -> "events received " + g.stats().toJson()).map(v -> g);
         })
         .onComplete(ctx.succeeding(g -> ctx.verify(() -> {
-          long after = usedHeapAfterGc();
+          long after = usedMemoryAfterGc();
+          long directAfter = directUsed();
           assertEquals(retained, g.stats().historyEvents.get(), "history holds exactly max_events");
           double perEvent = (after - before[0]) / (double) retained;
-          System.out.printf("history: %d events of %d data bytes retained; heap +%d bytes = %.0f bytes per "
-                  + "retained event (estimate in stats: %d bytes)%n", retained, data.length(), after - before[0],
-              perEvent, g.stats().historyBytes.get() / retained);
+          System.out.printf("history: %d events of %d data bytes retained; memory +%d bytes = %.0f bytes per "
+                  + "retained event, heap and off-heap (off-heap in all: %d bytes; estimate in stats: %d bytes)%n", retained, data.length(),
+              after - before[0], perEvent, directAfter, g.stats().historyBytes.get() / retained);
           assertTrue(perEvent < 2048, "bytes per retained event: " + perEvent);
           ctx.completeNow();
         })));

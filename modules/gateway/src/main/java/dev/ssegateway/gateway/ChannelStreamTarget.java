@@ -1,0 +1,105 @@
+package dev.ssegateway.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * An HTTP/1.1 stream's writes, put straight on its Netty channel below Vert.x's HTTP encoder: the bytes are
+ * already HTTP chunks ({@link SharedChunk}), shared by every stream, so a delivery costs no chunk encoding,
+ * no copy and no promise. Writes made in one {@link WriteBatch} leave in one flush.
+ *
+ * <p>The response head and the stream's first bytes still go through Vert.x (so the head, the encoder's
+ * state and the final {@code end()} stay Vert.x's); this target takes over only once that first write has
+ * left Vert.x's own queue, which is why {@link #attach} must be called before it, while the channel is
+ * writable. Slow clients are judged by the channel's write-buffer water mark, which the stream's
+ * {@code setWriteQueueMaxSize} sets and which counts unflushed bytes too: a batch flushes a stream early once
+ * it owes half of it, so batching alone never makes a healthy client look slow.
+ */
+final class ChannelStreamTarget implements StreamTarget {
+
+  /** Vert.x's name for the HTTP/1.x response encoder in the connection's pipeline. */
+  private static final String HTTP_ENCODER = "httpEncoder";
+  /** Vert.x's name for the response compressor, present when the server compresses. */
+  private static final String COMPRESSOR = "deflater";
+
+  private final ConnectionBase connection;
+  private final Channel channel;
+  private final ChannelHandlerContext belowEncoder;
+  private final WriteBatch batch;
+  private final int flushBytes;
+  private int unflushed;
+  private boolean inBatch;
+
+  private ChannelStreamTarget(ConnectionBase connection, ChannelHandlerContext encoder, WriteBatch batch) {
+    this.connection = connection;
+    this.channel = encoder.channel();
+    this.belowEncoder = encoder;
+    this.batch = batch;
+    this.flushBytes = Math.max(1, channel.config().getWriteBufferHighWaterMark() / 2);
+  }
+
+  /**
+   * A direct target for an HTTP/1.1 {@code connection}, or null when its writes must stay with Vert.x: not a
+   * plain HTTP/1.x pipeline (HTTP/2, compression), not on this thread, or Vert.x may still hold queued writes
+   * (the channel is not writable). Call on the connection's event loop, before the stream's first write.
+   */
+  static ChannelStreamTarget attach(HttpConnection connection, WriteBatch batch) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return null;
+    }
+    ChannelPipeline pipeline = base.channel().pipeline();
+    ChannelHandlerContext encoder = pipeline.context(HTTP_ENCODER);
+    if (encoder == null || pipeline.get(COMPRESSOR) != null || !base.channel().eventLoop().inEventLoop()
+        || !base.channel().isWritable()) {
+      return null;
+    }
+    return new ChannelStreamTarget(base, encoder, batch);
+  }
+
+  @Override
+  public void write(Buffer bytes) {
+    if (bytes.length() > 0) {
+      send(SharedChunk.of(bytes));
+    }
+  }
+
+  @Override
+  public void writeShared(ByteBuf chunk) {
+    send(chunk.duplicate());
+  }
+
+  private void send(ByteBuf chunk) {
+    if (!channel.isActive()) {
+      return; // gone: its close handler removes the stream
+    }
+    int size = chunk.readableBytes();
+    // From the encoder's context the write goes to the handlers before it (TLS, the socket), not through it.
+    belowEncoder.write(chunk, belowEncoder.voidPromise());
+    connection.reportBytesWritten(size);
+    unflushed += size;
+    if (!batch.open() || unflushed >= flushBytes) {
+      flush();
+    } else if (!inBatch) {
+      inBatch = true;
+      batch.flushLater(this);
+    }
+  }
+
+  void flush() {
+    inBatch = false;
+    if (unflushed > 0) {
+      unflushed = 0;
+      belowEncoder.flush();
+    }
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return channel.isActive() && !channel.isWritable(); // a closed stream is not slow: its close handler ends it
+  }
+}
