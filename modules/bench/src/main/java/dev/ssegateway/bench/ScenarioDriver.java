@@ -333,9 +333,11 @@ public final class ScenarioDriver {
         rec.window(pub.nextSeq());
         long cpu0 = server.cpuMs();
         long t0 = System.nanoTime();
+        ReadinessWatch ready = ReadinessWatch.start(vertx, target, 100);
         JsonObject storm = rec.dropAndResume();
         log("storm", storm.encode());
         pause((long) (d("after", 5) * 1000));
+        JsonObject readiness = ready == null ? null : ready.stop();
         double wallS = (System.nanoTime() - t0) / 1e9;
         long serverCpu = server.cpuMs() - cpu0;
         pub.stop();
@@ -357,7 +359,9 @@ public final class ScenarioDriver {
         row("server CPU % (storm window)", Math.round(100.0 * serverCpu / (wallS * 1000)));
         row("load-gen saturated", rep.getBoolean("receiverSaturated") ? "YES" : "no");
         row("publish failures", pub.failures());
-        return new JsonObject().put("open", open).put("storm", storm).put("report", compact(rep));
+        row("/health/ready during the storm", ReadinessWatch.describe(readiness));
+        return new JsonObject().put("open", open).put("storm", storm).put("readiness", readiness)
+            .put("report", compact(rep));
       } finally {
         pub.close();
       }
