@@ -3,7 +3,9 @@
 #
 #   modules/bench/run.sh [scenario ...]
 #
-# Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm
+# Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity
+#   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
+#   (each process may open at most 20000 files here); gateway only
 # Environment:
 #   TARGETS="gateway nchan raw"   servers to measure (each started fresh for each scenario, then stopped)
 #   QUICK=1                       tiny numbers: a smoke run of the harness in about two minutes
@@ -23,7 +25,7 @@ BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
 GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity)
 TARGETS=${TARGETS:-"gateway nchan raw"}
 GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}  # see docs/performance.md
 RAW_JVM_OPTS=${RAW_JVM_OPTS:-"$GATEWAY_JVM_OPTS"}
@@ -35,12 +37,14 @@ RESULTS="$(cd "$RESULTS" && pwd)"
 if [ "${QUICK:-0}" = 1 ]; then
   WARMUP=${WARMUP:-1} DURATION=${DURATION:-3} STEP=${STEP:-2} IDLE_HOLD=${IDLE_HOLD:-12}
   S1K=100 S10K=300 MAXRATE_STREAMS=${MAXRATE_STREAMS:-100} IDLE_STREAMS=${IDLE_STREAMS:-500} STORM_STREAMS=300
+  CAPACITY_STREAMS=${CAPACITY_STREAMS:-900}
   MAX_STEPS=3 HEARTBEAT_MS=5000
 else
   S1K=1000 S10K=10000 STORM_STREAMS=10000 MAX_STEPS=12 HEARTBEAT_MS=10000
 fi
 WARMUP=${WARMUP:-5} DURATION=${DURATION:-20} STEP=${STEP:-8} IDLE_HOLD=${IDLE_HOLD:-60}
 MAXRATE_STREAMS=${MAXRATE_STREAMS:-1000} MAXRATE_START=${MAXRATE_START:-4}
+CAPACITY_STREAMS=${CAPACITY_STREAMS:-50000} CAPACITY_NODES=${CAPACITY_NODES:-3}
 
 # --- open files: every stream is one fd in the load generator and one in the server ---------------------
 ulimit -n "$(ulimit -Hn)"
@@ -60,19 +64,20 @@ WORK="$(mktemp -d /tmp/sse-bench.XXXXXX)"
 # The gateway jar is copied: a rebuild of modules/app during the run does not change what is measured.
 cp "$GATEWAY_JAR_SRC" "$WORK/sse-gateway.jar"
 cp "$BENCH_JAR" "$WORK/sse-bench.jar"
-SERVER_PID=""
+SERVER_PIDS=""
 
 stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    local children
-    children=$(pgrep -P "$SERVER_PID" || true)   # nginx workers
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+  local pid children
+  for pid in $SERVER_PIDS; do
+    kill -0 "$pid" 2>/dev/null || continue
+    children=$(pgrep -P "$pid" || true)   # nginx workers
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     for c in $children; do kill -9 "$c" 2>/dev/null || true; done
-  fi
-  SERVER_PID=""
+  done
+  SERVER_PIDS=""
 }
 
 cleanup() {
@@ -82,41 +87,55 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_port() {
+wait_port() { # port pid
   for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server on port $1 died; see $RESULTS" >&2; return 1; }
+    kill -0 "$2" 2>/dev/null || { echo "server on port $1 died; see $RESULTS" >&2; return 1; }
     sleep 0.1
   done
   echo "nothing listens on port $1 after 30 s" >&2
   return 1
 }
 
-start_server() { # kind scenario-label
-  local kind=$1 label=$2
+start_gateway() { # scenario-label port node-id
+  local label=$1 port=$2 node=$3 jfr=""
+  sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" -e "s/\"port\": 18080/\"port\": $port/" \
+      -e "s/\"node_id\": \"bench\"/\"node_id\": \"$node\"/" "$HERE/conf/gateway.json" > "$WORK/$node.json"
+  [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/$node-$label.jfr,settings=profile,dumponexit=true"
+  # shellcheck disable=SC2086
+  java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/$node-gc-$label.log" -jar "$WORK/sse-gateway.jar" -conf "$WORK/$node.json" \
+    > "$RESULTS/$node-$label.log" 2>&1 &
+  SERVER_PIDS="$SERVER_PIDS $!"
+}
+
+start_server() { # kind scenario-label; sets PORT and PIDS (comma-separated when several processes)
+  local kind=$1 label=$2 p ports=""
   case $kind in
     gateway)
-      sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" "$HERE/conf/gateway.json" > "$WORK/gateway.json"
-      local jfr=""
-      [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/gateway-$label.jfr,settings=profile,dumponexit=true"
-      # shellcheck disable=SC2086
-      java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/gateway-gc-$label.log" -jar "$WORK/sse-gateway.jar" -conf "$WORK/gateway.json" \
-        > "$RESULTS/gateway-$label.log" 2>&1 &
-      SERVER_PID=$!; PORT=$GATEWAY_PORT ;;
+      if [ "$label" = capacity ]; then
+        for i in $(seq 1 "$CAPACITY_NODES"); do
+          p=$((18089 + i)); start_gateway "$label" "$p" "gateway$i"; ports="$ports,$p"
+        done
+        PORT=${ports#,}
+      else
+        start_gateway "$label" "$GATEWAY_PORT" gateway; PORT=$GATEWAY_PORT
+      fi ;;
     nchan)
       rm -rf "$WORK/nginx"; mkdir -p "$WORK/nginx"
       sed -e "s#@WORK@#$WORK/nginx#g" -e "s#@PORT@#$NCHAN_PORT#g" \
           -e "s#nchan_eventsource_ping_interval 10;#nchan_eventsource_ping_interval $((HEARTBEAT_MS / 1000));#" \
           "$HERE/conf/nginx-nchan.conf.template" > "$WORK/nginx/nginx.conf"
       nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$RESULTS/nchan-$label.log" 2>&1 &
-      SERVER_PID=$!; PORT=$NCHAN_PORT ;;
+      SERVER_PIDS="$!"; PORT=$NCHAN_PORT ;;
     raw)
       # shellcheck disable=SC2086
       java $RAW_JVM_OPTS -jar "$WORK/sse-bench.jar" raw-server --port $RAW_PORT --instances 2 \
         --heartbeat-ms "$HEARTBEAT_MS" > "$RESULTS/raw-$label.log" 2>&1 &
-      SERVER_PID=$!; PORT=$RAW_PORT ;;
+      SERVER_PIDS="$!"; PORT=$RAW_PORT ;;
   esac
-  wait_port "$PORT"
+  local pids=($SERVER_PIDS) i=0
+  for p in ${PORT//,/ }; do wait_port "$p" "${pids[$i]}"; i=$((i + 1)); done
+  PIDS=$(echo $SERVER_PIDS | tr ' ' ',')
   sleep 1
 }
 
@@ -127,7 +146,8 @@ scenario_args() { # label -> scenario name and options
     max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
     storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
-    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm)" >&2; return 1 ;;
+    capacity)   echo "idle --streams $CAPACITY_STREAMS --hold $IDLE_HOLD" ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity)" >&2; return 1 ;;
   esac
 }
 
@@ -144,12 +164,17 @@ scenario_args() { # label -> scenario name and options
 
 for label in "${SCENARIOS[@]}"; do
   read -r -a args <<< "$(scenario_args "$label")"
-  for kind in $TARGETS; do
+  kinds=$TARGETS
+  if [ "$label" = capacity ]; then   # the gateway's own capacity on this machine: no peer in this one
+    kinds=""; [[ " $TARGETS " == *" gateway "* ]] && kinds=gateway
+    [ -n "$kinds" ] || continue
+  fi
+  for kind in $kinds; do
     echo "== $label / $kind (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     start_server "$kind" "$label"
     # shellcheck disable=SC2086
     timeout "${SCENARIO_TIMEOUT:-900}" java $DRIVER_JVM_OPTS -jar "$WORK/sse-bench.jar" scenario "${args[@]}" --label "$label" --target "$kind" \
-      --port "$PORT" --pid "$SERVER_PID" --out "$RESULTS/$label.$kind.json" 2> >(tee -a "$RESULTS/driver.log" >&2) \
+      --port "$PORT" --pid "$PIDS" --out "$RESULTS/$label.$kind.json" 2> >(tee -a "$RESULTS/driver.log" >&2) \
       || echo "!! $label / $kind failed (see $RESULTS/driver.log)" >&2
     stop_server
   done

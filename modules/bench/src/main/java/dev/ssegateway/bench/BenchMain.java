@@ -44,8 +44,8 @@ public final class BenchMain {
       }
       case "scenario" -> {
         Map<String, String> o = options(rest, 1);
-        Target target = new Target(o.remove("target"), o.getOrDefault("host", "127.0.0.1"),
-            Integer.parseInt(o.remove("port")), Long.parseLong(o.getOrDefault("pid", "0")));
+        Target target = Target.parse(o.remove("target"), o.getOrDefault("host", "127.0.0.1"), o.remove("port"),
+            o.getOrDefault("pid", "0"));
         o.remove("host");
         o.remove("pid");
         String out = o.remove("out");

@@ -37,7 +37,7 @@ public final class ScenarioDriver {
     this.vertx = vertx;
     this.target = target;
     this.p = params;
-    this.server = new ServerProbe(target.pid());
+    this.server = new ServerProbe(target.pids());
     this.jvm = !Target.NCHAN.equals(target.kind());
   }
 
@@ -71,7 +71,8 @@ public final class ScenarioDriver {
   }
 
   private Receivers receivers(int streams, String topic) throws java.io.IOException {
-    int procs = i("procs", streams > 18_000 ? (streams + 17_999) / 18_000 : 1);
+    List<Integer> ports = target.ports();
+    int procs = i("procs", streams > 18_000 || ports.size() > 1 ? Math.max(ports.size(), (streams + 17_999) / 18_000) : 1);
     int sources = i("sources", 4);
     int concurrency = i("concurrency", 256);
     List<Receivers.Receiver> list = new ArrayList<>();
@@ -80,10 +81,11 @@ public final class ScenarioDriver {
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
           path, streams, sources, concurrency))));
     } else {
+      // receiver k talks to the k-th server process (round robin) when the target is several
       for (int k = 0; k < procs; k++) {
         int n = streams / procs + (k < streams % procs ? 1 : 0);
-        list.add(ReceiverProcess.spawn(new LoadGenerator.Options(target.host(), target.port(), path, n, sources,
-            concurrency), p.getOrDefault("receiver-heap", "768m")));
+        list.add(ReceiverProcess.spawn(new LoadGenerator.Options(target.host(), ports.get(k % ports.size()), path, n,
+            sources, concurrency), p.getOrDefault("receiver-heap", "768m")));
       }
     }
     return new Receivers(list);
@@ -295,7 +297,11 @@ public final class ScenarioDriver {
       row("streams live after hold", rep.getLong("live"));
       row("connect all ms", open.getLong("ms"));
       row("hold s", holdS);
+      if (target.pids().size() > 1) {
+        row("server processes", target.pids().size());
+      }
       row("heartbeat interval p50 ms", hb.getValueAtPercentile(50));
+      row("heartbeat interval p99 ms", hb.getValueAtPercentile(99));
       row("heartbeat interval min ms", hb.getMinValue());
       row("heartbeat interval max ms", hb.getMaxValue());
       row("heartbeats received", rep.getLong("heartbeats"));

@@ -16,19 +16,23 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerProbe {
 
-  private final long pid;
+  private final List<Long> roots;
+
+  /** The server's processes (several gateway nodes on one machine, say); their descendants count too. */
+  ServerProbe(List<Long> roots) {
+    this.roots = roots;
+  }
 
   ServerProbe(long pid) {
-    this.pid = pid;
+    this(pid > 0 ? List.of(pid) : List.of());
   }
 
   private List<Long> pids() {
     List<Long> all = new ArrayList<>();
-    if (pid <= 0) {
-      return all;
+    for (long pid : roots) {
+      all.add(pid);
+      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> all.add(d.pid())));
     }
-    all.add(pid);
-    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> all.add(d.pid())));
     return all;
   }
 
@@ -87,8 +91,20 @@ final class ServerProbe {
     }
   }
 
-  /** Heap in use after a full GC, in kB, or -1 when the process is not a JVM we can attach to. */
+  /** Heap in use after a full GC, in kB, summed over the server's JVMs, or -1 when one cannot be read. */
   long heapAfterGcKb() {
+    long sum = 0;
+    for (long pid : roots) {
+      long kb = heapAfterGcKb(pid);
+      if (kb < 0) {
+        return -1;
+      }
+      sum += kb;
+    }
+    return roots.isEmpty() ? -1 : sum;
+  }
+
+  private static long heapAfterGcKb(long pid) {
     try {
       run("jcmd", String.valueOf(pid), "GC.run");
       String out = run("jstat", "-gc", String.valueOf(pid));
@@ -107,8 +123,12 @@ final class ServerProbe {
     }
   }
 
-  /** The first {@code top} lines of {@code jcmd GC.class_histogram} (live objects), or an empty list. */
+  /** The first {@code top} lines of {@code jcmd GC.class_histogram} (live objects) of the first JVM, or none. */
   List<String> classHistogram(int top) {
+    if (roots.isEmpty()) {
+      return List.of();
+    }
+    long pid = roots.get(0);
     try {
       String[] lines = run("jcmd", String.valueOf(pid), "GC.class_histogram").split("\n");
       List<String> out = new ArrayList<>();

@@ -1,6 +1,8 @@
 package dev.ssegateway.gateway;
 
+import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.testsupport.SseTestClient;
+import dev.ssegateway.testsupport.TestOrigin;
 import dev.ssegateway.testsupport.TestSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +37,7 @@ class TlsTest {
 
   @Test
   void streamsAreServedOverHttpsAndPlainHttpIsNot(Vertx vertx, VertxTestContext ctx) throws Exception {
+    TestOrigin origin = new TestOrigin(vertx, "tls-pub");
     Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("tls.cert_file", CERT)
         .put("tls.key_file", KEY)), "tls-node").await(20, TimeUnit.SECONDS);
     HttpClient https = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
@@ -41,6 +45,14 @@ class TlsTest {
     SseTestClient stream = SseTestClient.open(https, g.port(), "/events?topic=a").await(10, TimeUnit.SECONDS);
     stream.awaitType("hello", 1).await(10, TimeUnit.SECONDS);
     assertTrue(stream.response().request().connection().isSsl());
+    // live events leave below the HTTP encoder (shared chunks): they must still go through TLS
+    String big = "x".repeat(20_000);
+    origin.publish("a", "m", "one");
+    origin.publish("a", "m", big);
+    origin.publish("a", "m", "three");
+    List<SseFrame> events = stream.awaitType("m", 3).await(10, TimeUnit.SECONDS);
+    assertEquals(List.of("one", big, "three"), events.stream().filter(f -> "m".equals(f.type()))
+        .map(SseFrame::data).toList());
 
     Throwable plain = vertx.createHttpClient().request(new RequestOptions().setMethod(HttpMethod.GET)
             .setHost("127.0.0.1").setPort(g.port()).setURI("/events?topic=a"))
