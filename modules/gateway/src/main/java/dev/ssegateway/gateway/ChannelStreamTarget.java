@@ -14,9 +14,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * no copy and no promise. Writes made in one {@link WriteBatch} leave in one flush.
  *
  * <p>The response head and the stream's first bytes still go through Vert.x (so the head, the encoder's
- * state and the final {@code end()} stay Vert.x's); this target takes over only once that first write has
- * left Vert.x's own queue, which is why {@link #attach} must be called before it, while the channel is
- * writable. Slow clients are judged by the channel's write-buffer water mark, which the stream's
+ * state and the final {@code end()} stay Vert.x's); this target takes over only once those writes have
+ * left Vert.x's own queue ({@link HandoverTarget}). Slow clients are judged by the channel's write-buffer water mark, which the stream's
  * {@code setWriteQueueMaxSize} sets and which counts unflushed bytes too: a batch flushes a stream early once
  * it owes half of it, so batching alone never makes a healthy client look slow.
  */
@@ -45,8 +44,7 @@ final class ChannelStreamTarget implements StreamTarget {
 
   /**
    * A direct target for an HTTP/1.1 {@code connection}, or null when its writes must stay with Vert.x: not a
-   * plain HTTP/1.x pipeline (HTTP/2, compression), not on this thread, or Vert.x may still hold queued writes
-   * (the channel is not writable). Call on the connection's event loop, before the stream's first write.
+   * plain HTTP/1.x pipeline (HTTP/2, compression) or not on this thread. Call on the connection's event loop.
    */
   static ChannelStreamTarget attach(HttpConnection connection, WriteBatch batch) {
     if (!(connection instanceof ConnectionBase base)) {
@@ -54,8 +52,7 @@ final class ChannelStreamTarget implements StreamTarget {
     }
     ChannelPipeline pipeline = base.channel().pipeline();
     ChannelHandlerContext encoder = pipeline.context(HTTP_ENCODER);
-    if (encoder == null || pipeline.get(COMPRESSOR) != null || !base.channel().eventLoop().inEventLoop()
-        || !base.channel().isWritable()) {
+    if (encoder == null || pipeline.get(COMPRESSOR) != null || !base.channel().eventLoop().inEventLoop()) {
       return null;
     }
     return new ChannelStreamTarget(base, encoder, batch);

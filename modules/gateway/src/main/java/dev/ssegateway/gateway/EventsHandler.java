@@ -125,9 +125,12 @@ final class EventsHandler implements Handler<RoutingContext> {
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
         .putHeader("Content-Type", WireNames.EVENT_STREAM)
         .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
-        // a stream ends only when cut or on shutdown: then the connection goes too, nothing lingers idle
-        .putHeader("Connection", "close");
+        .putHeader("X-Accel-Buffering", "no");
+    if (request.version() != HttpVersion.HTTP_2) {
+      // a stream ends only when cut or on shutdown: then the connection goes too, nothing lingers idle
+      // (HTTP/2 forbids the header: there the stream ends and the connection serves others)
+      response.putHeader("Connection", "close");
+    }
     response.closeHandler(v -> lane.remove(c));
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));

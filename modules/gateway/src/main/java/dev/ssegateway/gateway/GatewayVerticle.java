@@ -62,6 +62,10 @@ public final class GatewayVerticle extends VerticleBase {
         .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port
         .setTcpNoDelay(true)
         .setIdleTimeout(0)
+        // Streams are HTTP/1.1 (chunked, written straight to the channel). Cleartext HTTP/2 would multiplex a
+        // stream under the client's flow-control window (64 KiB by default), where a burst reads as a slow
+        // consumer; an h2c upgrade request is answered in HTTP/1.1 instead.
+        .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES));
     if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()

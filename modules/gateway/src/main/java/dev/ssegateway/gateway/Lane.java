@@ -99,6 +99,17 @@ final class Lane {
     return all.size();
   }
 
+  /** How many of this lane's streams write straight to their channel ({@link HandoverTarget}). */
+  int directStreams() {
+    int n = 0;
+    for (StreamConnection c : all) {
+      if (c.writesDirectly()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /**
    * Runs {@code task} on this lane's event loop after every task posted before it; callable from any
    * thread. Tasks are queued and drained in batches (at most {@value #DRAIN_BATCH} per loop turn, so
@@ -195,12 +206,11 @@ final class Lane {
         first.appendBuffer(bytes);
       }
     }
-    // Decided before the first write: only then is it sure that Vert.x holds no queued write of this stream.
     ChannelStreamTarget direct = c.http11 == null ? null : ChannelStreamTarget.attach(c.http11, batch);
-    c.write(first);
     if (direct != null) {
       c.writeDirectly(direct);
     }
+    c.write(first);
     c.live = true;
     all.add(c);
     stats.liveStream(c.topics.size(), 1);

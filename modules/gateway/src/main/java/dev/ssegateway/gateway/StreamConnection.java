@@ -81,9 +81,14 @@ final class StreamConnection {
     return !target.writeQueueFull();
   }
 
-  /** From now on the stream's writes go to {@code direct} (after its first write went through Vert.x). */
+  /** From now on the stream's writes go to {@code direct}, once its writes so far have left Vert.x. */
   void writeDirectly(ChannelStreamTarget direct) {
-    this.target = direct;
+    this.target = new HandoverTarget(response, direct);
+  }
+
+  /** Whether the stream's writes go straight to its channel (see {@link HandoverTarget}). */
+  boolean writesDirectly() {
+    return target instanceof HandoverTarget h && h.handedOver();
   }
 
   /**
