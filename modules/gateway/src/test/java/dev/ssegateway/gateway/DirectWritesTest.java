@@ -39,8 +39,9 @@ class DirectWritesTest {
     }).toList();
   }
 
-  private static List<String> dataOf(SseTestClient s) {
-    return s.framesOf("m").stream().map(SseFrame::data).toList();
+  /** The data of the "m" events in {@code frames} (a snapshot: the client's own list grows on its loop). */
+  private static List<String> dataOf(List<SseFrame> frames) {
+    return frames.stream().filter(f -> "m".equals(f.type())).map(SseFrame::data).toList();
   }
 
   @Test
@@ -60,11 +61,12 @@ class DirectWritesTest {
     List<SseTestClient> all = Future.all(opened).map(f -> f.<SseTestClient>list()).await(20, TimeUnit.SECONDS);
     // published back to back: lanes get several events per loop turn, written in one flush per stream
     expected.forEach(data -> origin.publish("d", "m", data));
-    Future.all(all.stream().map(s -> s.awaitType("m", expected.size())).toList()).await(30, TimeUnit.SECONDS);
+    List<List<SseFrame>> received = Future.all(all.stream().map(s -> s.awaitType("m", expected.size())).toList())
+        .map(f -> f.<List<SseFrame>>list()).await(30, TimeUnit.SECONDS);
     all.get(0).awaitType(WireNames.HEARTBEAT, 1).await(10, TimeUnit.SECONDS);
     ctx.verify(() -> {
-      for (SseTestClient s : all) {
-        assertEquals(expected, dataOf(s));
+      for (List<SseFrame> frames : received) {
+        assertEquals(expected, dataOf(frames));
       }
       int direct = g.fanOutLanes().stream().mapToInt(Lane::directStreams).sum();
       assertEquals(streams, direct, "every HTTP/1.1 stream writes straight to its channel");
@@ -82,22 +84,26 @@ class DirectWritesTest {
         .version(java.net.http.HttpClient.Version.HTTP_2).build();
     java.net.http.HttpResponse<java.util.stream.Stream<String>> response = jdk.send(
         java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + g.port() + "/events?topic=d"))
-            .build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+            .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
     List<String> expected = List.of("one", "two", "three");
-    List<String> data = new ArrayList<>();
-    try (java.util.stream.Stream<String> lines = response.body()) {
-      java.util.Iterator<String> it = lines.iterator();
-      boolean published = false;
-      while (data.size() < expected.size() && it.hasNext()) {
-        String line = it.next();
-        if (line.startsWith("event: hello") && !published) {
-          published = true;
-          expected.forEach(d -> origin.publish("d", "m", d));
-        } else if (line.startsWith("data: ") && published && !line.startsWith("data: {")) {
-          data.add(line.substring(6));
+    // the blocking read runs on a worker, bounded by the await (closing Vert.x ends the stream)
+    List<String> data = vertx.executeBlocking(() -> {
+      List<String> got = new ArrayList<>();
+      try (java.util.stream.Stream<String> lines = response.body()) {
+        java.util.Iterator<String> it = lines.iterator();
+        boolean published = false;
+        while (got.size() < expected.size() && it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("event: hello") && !published) {
+            published = true;
+            expected.forEach(d -> origin.publish("d", "m", d));
+          } else if (line.startsWith("data: ") && published && !line.startsWith("data: {")) {
+            got.add(line.substring(6));
+          }
         }
       }
-    }
+      return got;
+    }).await(30, TimeUnit.SECONDS);
     ctx.verify(() -> {
       assertEquals(200, response.statusCode());
       assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, response.version());
