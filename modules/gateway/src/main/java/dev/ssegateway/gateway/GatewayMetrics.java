@@ -99,6 +99,9 @@ public final class GatewayMetrics {
     Gauge.builder("sse.history.events", stats, s -> s.historyEvents.get())
         .description("Events retained in the topic histories").register(r);
     LiveSettings live = LiveSettings.of(vertx);
+    Gauge.builder("sse.lane.backlog", stats, s -> s.laneBacklog.sum())
+        .description("Events and stream starts queued for the event loops, not yet written: alert when it grows")
+        .register(r);
     Gauge.builder("sse.heartbeat.interval", live, l -> l.current().heartbeatMs() / 1000.0)
         .description("Current heartbeat interval (the heartbeat_ms setting)").baseUnit("seconds").register(r);
     Timer latency = Timer.builder("sse.publish.to.write.latency")

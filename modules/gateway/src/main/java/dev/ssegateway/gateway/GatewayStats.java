@@ -38,6 +38,11 @@ public final class GatewayStats {
   public final LongAdder probesReceived = new LongAdder();
   /** Bytes of event frames written to streams (not counting hello, replay and heartbeat frames). */
   public final LongAdder eventBytesWritten = new LongAdder();
+  /**
+   * Hand-offs (events, stream starts) queued for the lanes and not yet run: near 0 when the node keeps up;
+   * when it grows, events wait inside the node (the publisher is not slowed down) and arrive late.
+   */
+  public final LongAdder laneBacklog = new LongAdder();
   /** Live streams by how many topics they follow: [0] one, [1] two to four, [2] five or more. */
   private final LongAdder[] liveByTopicCount = {new LongAdder(), new LongAdder(), new LongAdder()};
   /** Where publish-to-write latencies (ms, one per event per lane) and event loop delays (ns) go: metrics, if bound. */
@@ -120,6 +125,7 @@ public final class GatewayStats {
         .put("resets", resets.sum())
         .put("rejected_requests", rejectedRequests.sum())
         .put("history_bytes", historyBytes.get())
-        .put("history_events", historyEvents.get());
+        .put("history_events", historyEvents.get())
+        .put("lane_backlog", laneBacklog.sum());
   }
 }

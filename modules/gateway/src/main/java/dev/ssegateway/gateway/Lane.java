@@ -116,6 +116,7 @@ final class Lane {
    * I/O is never starved), which spares one cross-thread wake-up per event under load.
    */
   void post(Runnable task) {
+    stats.laneBacklog.increment();
     inbox.add(task);
     if (drainScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> drain());
@@ -129,6 +130,7 @@ final class Lane {
     batch.begin();
     try {
       while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
+        stats.laneBacklog.decrement();
         try {
           task.run();
         } catch (RuntimeException e) {

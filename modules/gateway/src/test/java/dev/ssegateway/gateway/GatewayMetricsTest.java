@@ -129,6 +129,7 @@ class GatewayMetricsTest {
             assertTrue(m3.delta(first(), "sse_heartbeats_sent_total") >= 1, m3.series().toString());
             assertEquals(0.0, m3.get("sse_open_streams{topics=\"5+\"}"), "closed stream is gone");
             assertEquals(1.0, m3.get("sse_heartbeat_interval_seconds"));
+            assertEquals(0.0, m3.get("sse_lane_backlog"), "an idle node has nothing queued for its loops");
             assertTrue(m3.get("sse_event_loop_delay_seconds_count") > 0, m3.series().toString());
             assertEquals(1.0, m3.get("sse_health_ready"));
             assertEquals(1.0, m3.get("sse_health_live"));
