@@ -83,12 +83,12 @@ final class StreamConnection {
 
   /** From now on the stream's writes go to {@code direct}, once its writes so far have left Vert.x. */
   void writeDirectly(ChannelStreamTarget direct) {
-    this.target = new HandoverTarget(response, direct);
+    this.target = new HandoverTarget(response, direct, next -> this.target = next);
   }
 
   /** Whether the stream's writes go straight to its channel (see {@link HandoverTarget}). */
   boolean writesDirectly() {
-    return target instanceof HandoverTarget h && h.handedOver();
+    return target instanceof ChannelStreamTarget;
   }
 
   /**
