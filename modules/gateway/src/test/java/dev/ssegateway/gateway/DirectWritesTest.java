@@ -21,11 +21,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The write path: HTTP/1.1 streams are handed to their channel after their first write and get every event
  * as the same bytes (sizes from one byte to tens of KiB, multi-line data, several events per loop turn);
- * a client asking for cleartext HTTP/2 gets an HTTP/1.1 stream.
+ * a client asking to upgrade to cleartext HTTP/2 gets an HTTP/1.1 stream; HTTP/2 with prior knowledge is
+ * not served.
  */
 @ExtendWith(VertxExtension.class)
 class DirectWritesTest {
@@ -108,6 +110,25 @@ class DirectWritesTest {
       assertEquals(200, response.statusCode());
       assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, response.version());
       assertEquals(expected, data);
+      ctx.completeNow();
+    });
+  }
+
+  @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void http2WithPriorKnowledgeIsNotServed(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(), "n1").await(20, TimeUnit.SECONDS);
+    HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    Throwable refused = h2.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1").setPort(g.port())
+            .setURI("/events?topic=d").setIdleTimeout(5000))
+        .compose(r -> r.send())
+        .map(r -> (Throwable) null)
+        .otherwise(e -> e)
+        .await(20, TimeUnit.SECONDS);
+    ctx.verify(() -> {
+      assertTrue(refused != null, "an HTTP/2 prior-knowledge request must fail");
+      assertEquals(0L, g.stats().openStreams(), "no stream was opened");
       ctx.completeNow();
     });
   }

@@ -1,6 +1,7 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.testsupport.Await;
+import dev.ssegateway.testsupport.DirectMemory;
 import dev.ssegateway.testsupport.TestOrigin;
 import dev.ssegateway.testsupport.TestSettings;
 import io.vertx.core.Vertx;
@@ -11,7 +12,6 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The history is bounded by count, and what one retained event costs is measured: heap plus the off-heap
- * memory of its shared chunk (JDK direct buffers, freed by the garbage collector).
+ * memory of its shared chunk (direct buffers, freed by the garbage collector).
  */
 @ExtendWith(VertxExtension.class)
 class HistoryMemoryTest {
@@ -29,22 +29,13 @@ class HistoryMemoryTest {
     for (int i = 0; i < 3; i++) {
       System.gc();
     }
-    return heapUsed() + directUsed();
+    return heapUsed() + DirectMemory.used();
   }
 
   private static long heapUsed() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  private static long directUsed() {
-    long direct = 0;
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        direct = pool.getMemoryUsed();
-      }
-    }
-    return direct;
-  }
 
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -65,7 +56,7 @@ class HistoryMemoryTest {
         })
         .onComplete(ctx.succeeding(g -> ctx.verify(() -> {
           long after = usedMemoryAfterGc();
-          long directAfter = directUsed();
+          long directAfter = DirectMemory.used();
           assertEquals(retained, g.stats().historyEvents.get(), "history holds exactly max_events");
           double perEvent = (after - before[0]) / (double) retained;
           System.out.printf("history: %d events of %d data bytes retained; memory +%d bytes = %.0f bytes per "

@@ -2,9 +2,9 @@ package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.core.SseParser;
+import dev.ssegateway.testsupport.DirectMemory;
 import dev.ssegateway.testsupport.TestOrigin;
 import dev.ssegateway.testsupport.TestSettings;
-import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.OutputStream;
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -52,16 +51,6 @@ class SlowConsumerTest {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  /** Off-heap memory: NIO buffers plus Netty's own direct allocations (where pending socket writes live). */
-  private static long directBytes() {
-    long nio = 0;
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        nio = pool.getMemoryUsed();
-      }
-    }
-    return nio + Math.max(0, PlatformDependent.usedDirectMemory());
-  }
 
   private static long percentile(List<Long> sorted, double p) {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
@@ -145,14 +134,14 @@ class SlowConsumerTest {
       }
       assertEquals(SLOW_CLIENTS + 1, stats.openStreams(), "all slow streams open: " + stats.toJson());
       long heapBefore = heapAfterGc();
-      long directBefore = directBytes();
+      long directBefore = DirectMemory.used();
 
       // sample memory (no GC) while flooding
       long[] peak = {0, 0};
       Thread sampler = new Thread(() -> {
         while (!Thread.currentThread().isInterrupted()) {
           peak[0] = Math.max(peak[0], ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-          peak[1] = Math.max(peak[1], directBytes());
+          peak[1] = Math.max(peak[1], DirectMemory.used());
           LockSupport.parkNanos(20_000_000);
         }
       }, "memory-sampler");
@@ -167,7 +156,7 @@ class SlowConsumerTest {
       sampler.interrupt();
       sampler.join(5000);
       long heapAfter = heapAfterGc();
-      long directAfter = directBytes();
+      long directAfter = DirectMemory.used();
 
       List<Long> flood = new ArrayList<>(latenciesUs);
       Collections.sort(flood);
