@@ -506,11 +506,25 @@ public final class SseClient {
   private void onComment(String comment) {
     if (comment.startsWith(WireNames.HEARTBEAT)) {
       backoff.reset();
-      String n = comment.substring(WireNames.HEARTBEAT.length()).trim();
-      if (!n.isEmpty() && n.length() < 10 && n.chars().allMatch(Character::isDigit)) {
-        heartbeatInterval(Long.parseLong(n));
+      String rest = comment.substring(WireNames.HEARTBEAT.length()).trim();
+      long ms = commentInterval(rest);
+      if (ms > 0) {
+        heartbeatInterval(ms);
       }
     }
+  }
+
+  /**
+   * The interval a comment heartbeat carries: the gateway writes {@code heartbeat {"heartbeat_ms":N}}; a bare
+   * {@code heartbeat N} is accepted too. -1 when there is none.
+   */
+  static long commentInterval(String rest) {
+    if (rest.startsWith("{")) {
+      JsonObject data = json(rest);
+      Object hb = data == null ? null : data.getValue("heartbeat_ms");
+      return hb instanceof Number n ? n.longValue() : -1;
+    }
+    return !rest.isEmpty() && rest.length() < 10 && rest.chars().allMatch(Character::isDigit) ? Long.parseLong(rest) : -1;
   }
 
   private static JsonObject json(String text) {

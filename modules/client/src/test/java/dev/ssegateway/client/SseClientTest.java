@@ -99,7 +99,7 @@ class SseClientTest {
     AtomicLong lastSent = new AtomicLong();
     TestSseServer.start(vertx, (i, req) -> {
       if (i == 0) {
-        stream(req).write(hello("node1", "node1:1", 20_000) + ": heartbeat 1000\n")
+        stream(req).write(hello("node1", "node1:1", 20_000) + ": heartbeat {\"heartbeat_ms\":1000}\n")
             .onComplete(ar -> lastSent.set(System.nanoTime()));
       } else if (i == 1) {
         long elapsed = ms(lastSent.get(), System.nanoTime());
