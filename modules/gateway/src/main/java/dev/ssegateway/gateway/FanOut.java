@@ -43,6 +43,19 @@ public final class FanOut extends VerticleBase {
   static final String UNREADABLE = "unreadable_body";
   static final String ENCODE_FAILED = "encode_failed";
   static final String INTERNAL_ERROR = "internal_error";
+  /** Reset reason of a resume position this node cannot place: far ahead of what it has seen of the origin. */
+  static final String AHEAD_OF_NODE = "ahead_of_node";
+  /**
+   * How far (in events) a client's position may be ahead of this node's last seq of a known origin and still be
+   * taken as a cluster peer's lead (events this node has yet to receive, skipped when they come): 10 ms of an
+   * origin publishing a million events a second, where a peer's lead is a few ms.
+   */
+  static final long AHEAD_TOLERANCE = 10_000;
+  /**
+   * For an origin this node has not seen: how far past now a position may be, in the publishers' clock-based
+   * seq units ({@code epoch ms x 1000} at start, plus one per event): 60 s of clock skew.
+   */
+  static final long CLOCK_SEQ_MARGIN = 60_000L * 1000;
 
   /** Per origin: the last seq seen and the seq from which this node has seen every event. */
   private static final class OriginState {
@@ -294,11 +307,20 @@ public final class FanOut extends VerticleBase {
       return new ResumePlan(position, List.of(), null, null);
     }
     List<JsonObject> lost = new ArrayList<>();
+    Cursor client = from;
+    long nowMs = System.currentTimeMillis();
     for (Map.Entry<String, Long> p : from.positions().entrySet()) {
       String origin = p.getKey();
       long at = p.getValue();
       OriginState state = origins.get(origin);
-      if (state == null) {
+      if (!placeable(state, at, nowMs)) {
+        // the client's position for this origin is replaced by the node's: its next events are delivered
+        long known = state == null ? 0 : state.last;
+        client = known > 0 ? client.without(origin).advance(origin, known) : client.without(origin);
+        lost.add(loss(origin, known, AHEAD_OF_NODE, "position " + Cursor.formatSeq(at) + " of origin " + origin
+            + " is beyond anything this gateway can place (it has seen up to " + Cursor.formatSeq(known)
+            + "); the stream continues from this gateway's position for that origin"));
+      } else if (state == null) {
         if (at > 0) {
           lost.add(loss(origin, at, "unknown_origin",
               "this gateway has seen no event from origin " + origin + " since it started"));
@@ -313,7 +335,7 @@ public final class FanOut extends VerticleBase {
       TopicHistory history = histories.get(topic);
       Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
       for (Map.Entry<String, Long> mark : marks.entrySet()) {
-        long at = from.position(mark.getKey());
+        long at = client.position(mark.getKey());
         if (at < mark.getValue() && origins.containsKey(mark.getKey())
             && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
           lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
@@ -322,7 +344,7 @@ public final class FanOut extends VerticleBase {
         }
       }
       if (history != null) {
-        history.collectAfter(from, replay);
+        history.collectAfter(client, replay);
       }
     }
     replay.sort(Comparator.comparingLong(e -> e.arrival));
@@ -332,10 +354,27 @@ public final class FanOut extends VerticleBase {
     if (reset != null) {
       stats.resets.increment();
     }
-    Cursor ahead = position.covers(from) ? null : from;
+    Cursor ahead = position.covers(client) ? null : client;
     // hello names the client's own position: if the stream breaks during the replay, the client resumes
     // from where it really is, not from the end of a replay it did not receive.
-    return new ResumePlan(from, replay, reset, ahead);
+    return new ResumePlan(client, replay, reset, ahead);
+  }
+
+  /**
+   * Whether a client's position {@code at} for an origin can be placed: at or below what this node has seen,
+   * or ahead of it by no more than a cluster peer can be ahead ({@link #AHEAD_TOLERANCE} events), or, for an
+   * origin this node has not seen yet, no further than a clock-based sequence can have come
+   * ({@link #CLOCK_SEQ_MARGIN} past now in the publishers' {@code epoch ms x 1000} numbering).
+   */
+  static boolean placeable(long last, boolean known, long at, long nowMs) {
+    if (known) {
+      return at - last <= AHEAD_TOLERANCE;
+    }
+    return at <= nowMs * 1000 + CLOCK_SEQ_MARGIN;
+  }
+
+  private static boolean placeable(OriginState state, long at, long nowMs) {
+    return state == null ? placeable(0, false, at, nowMs) : placeable(state.last, true, at, nowMs);
   }
 
   private static JsonObject loss(String origin, long after, String reason, String message) {
