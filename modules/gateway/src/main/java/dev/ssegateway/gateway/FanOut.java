@@ -8,6 +8,7 @@ import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * The node's single consumer of {@link BusAddresses#EVENTS}. For each event it advances the node's
@@ -43,6 +46,8 @@ public final class FanOut extends VerticleBase {
   static final String UNREADABLE = "unreadable_body";
   static final String ENCODE_FAILED = "encode_failed";
   static final String INTERNAL_ERROR = "internal_error";
+  /** Reason code of an event whose memory could not be allocated ({@link OutOfMemoryError}). */
+  static final String OUT_OF_MEMORY = "out_of_memory";
   /** Reset reason of a resume position this node cannot place: far ahead of what it has seen of the origin. */
   static final String AHEAD_OF_NODE = "ahead_of_node";
   /**
@@ -68,7 +73,15 @@ public final class FanOut extends VerticleBase {
     }
   }
 
+  /** One retained event: its topic's history and its arrival number (stale once the event was evicted). */
+  private record Retained(TopicHistory history, long arrival) {
+  }
+
   private final GatewayStats stats;
+  private final Function<byte[], ByteBuf> chunks;
+  /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
+  private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
+  private LoopMonitor loop;
   private final List<Lane> lanes = new CopyOnWriteArrayList<>();
   private final Map<String, OriginState> origins = new HashMap<>();
   private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
@@ -81,12 +94,19 @@ public final class FanOut extends VerticleBase {
   private Context hub;
 
   public FanOut(GatewayStats stats) {
+    this(stats, SharedChunk::of);
+  }
+
+  /** {@code chunks} allocates each event's off-heap frame ({@link SharedChunk#of}); tests make it fail. */
+  FanOut(GatewayStats stats, Function<byte[], ByteBuf> chunks) {
     this.stats = stats;
+    this.chunks = chunks;
   }
 
   @Override
   public Future<?> start() {
     hub = context;
+    loop = LoopMonitor.start(vertx, stats);
     vertx.setPeriodic(SWEEP_MS, id -> sweep());
     consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
     return consumer.completion();
@@ -103,6 +123,16 @@ public final class FanOut extends VerticleBase {
 
   void detach(Lane lane) {
     lanes.remove(lane);
+  }
+
+  /** The monitor of the fan-out's own event loop (null before start). */
+  LoopMonitor loop() {
+    return loop;
+  }
+
+  /** The fan-out's context (tests block it to show that liveness sees a stuck loop). */
+  Context context() {
+    return hub;
   }
 
   /** The lanes this fan-out feeds: one per gateway instance. */
@@ -153,6 +183,8 @@ public final class FanOut extends VerticleBase {
       take(message);
     } catch (RuntimeException e) {
       refused(INTERNAL_ERROR, "bus message could not be handled: " + e);
+    } catch (OutOfMemoryError e) {
+      refused(OUT_OF_MEMORY, "no memory to handle a bus message: " + e.getMessage());
     }
   }
 
@@ -221,13 +253,21 @@ public final class FanOut extends VerticleBase {
     long now = System.currentTimeMillis();
     EncodedEvent encoded;
     try {
-      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs);
-    } catch (RuntimeException e) {
+      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs, chunks);
+    } catch (RuntimeException | Error e) {
+      // an Error here is an allocation failure (direct or heap memory exhausted) or a bug in encoding: either
+      // way it concerns this event only, and the node goes on with the next one
+      String reason = e instanceof OutOfMemoryError ? OUT_OF_MEMORY : ENCODE_FAILED;
       String id = origin + ":" + Cursor.formatSeq(seq);
-      String message = "event could not be encoded: " + e.getMessage();
-      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
-          droppedNotice(id, topic, ENCODE_FAILED, message), now, publishedAtMs);
-      dropped(ENCODE_FAILED, id, topic, message);
+      String message = (e instanceof OutOfMemoryError ? "no memory to encode the event: " : "event could not be encoded: ")
+          + e.getMessage();
+      dropped(reason, id, topic, message);
+      try {
+        encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
+            droppedNotice(id, topic, reason, message), now, publishedAtMs, chunks);
+      } catch (RuntimeException | Error again) {
+        encoded = null; // not even the notice could be allocated: the seq is consumed, counted and logged above
+      }
     }
     OriginState state = origins.computeIfAbsent(origin, OriginState::new);
     if (state.last == 0 || seq != state.last + 1) {
@@ -240,6 +280,9 @@ public final class FanOut extends VerticleBase {
       stats.probesReceived.increment();
     } else {
       stats.eventsReceived.increment();
+    }
+    if (encoded == null) {
+      return true;
     }
     remember(encoded, settings);
     EncodedEvent ready = encoded;
@@ -268,8 +311,38 @@ public final class FanOut extends VerticleBase {
     int sizeBefore = history.size();
     history.append(e, maxEvents);
     historyBytes += history.bytes() - before;
-    stats.historyBytes.set(historyBytes);
     stats.historyEvents.addAndGet(history.size() - sizeBefore);
+    byArrival.addLast(new Retained(history, e.arrival));
+    enforceByteBudget(settings);
+  }
+
+  /**
+   * Evicts the oldest retained events, across topics and by arrival, until every history together holds at most
+   * {@code history.max_bytes}; a resumer from before an evicted event gets the usual {@code history_exceeded}.
+   */
+  private void enforceByteBudget(GatewaySettings settings) {
+    long max = settings.get(GatewaySettings.HISTORY_MAX_BYTES);
+    while (historyBytes > max && !byArrival.isEmpty()) {
+      Retained oldest = byArrival.pollFirst();
+      TopicHistory h = oldest.history();
+      if (h.firstArrival() == oldest.arrival()) {
+        long before = h.bytes();
+        h.evictOldest();
+        historyBytes -= before - h.bytes();
+        stats.historyEvents.decrementAndGet();
+      }
+    }
+    // entries of events evicted by count, age or topic are skipped above; drop them when they pile up
+    if (byArrival.size() > 2 * stats.historyEvents.get() + 1024) {
+      List<Retained> all = new ArrayList<>();
+      for (TopicHistory h : histories.values()) {
+        h.forEachArrival(a -> all.add(new Retained(h, a)));
+      }
+      all.sort(Comparator.comparingLong(Retained::arrival));
+      byArrival.clear();
+      byArrival.addAll(all);
+    }
+    stats.historyBytes.set(historyBytes);
   }
 
   private void dropLeastRecentTopics(int maxTopics) {
@@ -288,6 +361,7 @@ public final class FanOut extends VerticleBase {
     GatewaySettings settings = LiveSettings.of(vertx).current();
     long min = System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS);
     int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
+    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     long total = 0;
     long retained = 0;
     for (TopicHistory h : histories.values()) {
@@ -296,10 +370,9 @@ public final class FanOut extends VerticleBase {
       total += h.bytes();
       retained += h.size();
     }
-    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     historyBytes = total;
-    stats.historyBytes.set(total);
     stats.historyEvents.set(retained);
+    enforceByteBudget(settings); // also applies a lowered history.max_bytes
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
@@ -340,7 +413,7 @@ public final class FanOut extends VerticleBase {
             && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
           lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
               "events of topic " + topic + " up to " + Cursor.formatSeq(mark.getValue())
-                  + " are no longer retained (history.max_events / history.max_age_ms)"));
+                  + " are no longer retained (history.max_events / history.max_age_ms / history.max_bytes)"));
         }
       }
       if (history != null) {

@@ -133,7 +133,7 @@ final class Lane {
         stats.laneBacklog.decrement();
         try {
           task.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
       }
@@ -160,8 +160,8 @@ final class Lane {
         if (!c.send(e)) {
           toCut.add(c);
         }
-      } catch (RuntimeException ex) {
-        toCut.add(c);
+      } catch (RuntimeException | OutOfMemoryError ex) {
+        toCut.add(c); // no memory for this stream's copy of the frame: it resumes later, the others go on
       }
     }
     if (!Topics.PROBE_TOPIC.equals(e.topic)) {
