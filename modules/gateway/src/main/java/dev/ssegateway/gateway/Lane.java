@@ -200,14 +200,6 @@ final class Lane {
       first.appendBuffer(SseEncoder.body(WireNames.RESET, plan.reset().encode()));
     }
     c.clientAhead(plan.clientAhead());
-    // hello, notice and the whole replay leave in one write. The replay is bounded by the history, so a
-    // write queue that it fills is not a slow client yet: the next live write judges that.
-    for (EncodedEvent e : plan.replay()) {
-      Buffer bytes = c.frameFor(e);
-      if (bytes != null) {
-        first.appendBuffer(bytes);
-      }
-    }
     ChannelStreamTarget direct = c.http11 == null ? null : ChannelStreamTarget.attach(c.http11, batch);
     if (direct != null) {
       c.writeDirectly(direct);
@@ -219,7 +211,31 @@ final class Lane {
     for (String topic : c.topics) {
       byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(c);
     }
-    heartbeats.start(c, System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    heartbeats.start(c, now);
+    if (!plan.replay().isEmpty()) {
+      // The replay goes out in pieces, each written once the socket took the one before: what the stream owes
+      // stays within limits.write_queue_bytes from the first byte, and live events queue behind it.
+      c.startReplay(plan.replay(), settings.get(GatewaySettings.WRITE_QUEUE_BYTES), now);
+      pump(c);
+    }
+  }
+
+  /** Writes the next pieces of {@code c}'s paced replay, in one batch; a piece taken by the socket pumps again. */
+  private void pump(StreamConnection c) {
+    batch.begin();
+    try {
+      c.pump(bytes -> context.runOnContext(v -> {
+        if (!c.closed) {
+          c.pieceWritten(bytes, System.currentTimeMillis());
+          pump(c);
+        }
+      }));
+    } catch (RuntimeException | OutOfMemoryError e) {
+      cut(c);
+    } finally {
+      batch.end();
+    }
   }
 
   /** Forgets a stream: called when the client goes away or the stream is cut. Idempotent. */
