@@ -204,7 +204,15 @@ final class Lane {
     if (direct != null) {
       c.writeDirectly(direct);
     }
-    c.write(first);
+    try {
+      c.write(first);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // no memory for its first frames: the stream ends (its client retries) instead of waiting without headers
+      LOG.warn("event=stream_start_failed peer={} cause=\"{}\"", c.peer, e.toString());
+      remove(c);
+      c.response.reset();
+      return;
+    }
     c.live = true;
     all.add(c);
     stats.liveStream(c.topics.size(), 1);

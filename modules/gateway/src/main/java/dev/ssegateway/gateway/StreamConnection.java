@@ -38,7 +38,7 @@ final class StreamConnection {
    */
   private List<EncodedEvent> replay;
   private int replayNext;
-  private final ArrayDeque<EncodedEvent> owedLive = new ArrayDeque<>();
+  private ArrayDeque<EncodedEvent> owedLive;
   private long owedLiveBytes;
   /** Bytes of the paced replay written and not yet taken by the socket. */
   private long inFlight;
@@ -99,12 +99,9 @@ final class StreamConnection {
   void startReplay(List<EncodedEvent> events, int budget, long nowMs) {
     this.replay = events;
     this.replayNext = 0;
+    this.owedLive = new ArrayDeque<>();
     this.budget = budget;
     this.replayProgressMs = nowMs;
-  }
-
-  boolean replaying() {
-    return replay != null;
   }
 
   /** Whether a paced replay has had nothing taken by the socket since {@code sinceMs}. */
@@ -152,6 +149,7 @@ final class StreamConnection {
       }
       if (nothingOwed()) {
         replay = null;
+        owedLive = null;
       }
       if (last == null) {
         return;
