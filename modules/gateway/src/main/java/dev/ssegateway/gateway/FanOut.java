@@ -81,7 +81,7 @@ public final class FanOut extends VerticleBase {
   private final Function<byte[], ByteBuf> chunks;
   /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
   private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
-  private LoopMonitor loop;
+  private volatile LoopMonitor loop;
   private final List<Lane> lanes = new CopyOnWriteArrayList<>();
   private final Map<String, OriginState> origins = new HashMap<>();
   private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
