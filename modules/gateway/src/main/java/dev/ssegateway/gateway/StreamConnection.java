@@ -125,6 +125,10 @@ final class StreamConnection {
     int half = Math.max(1, budget / 2);
     int piece = Math.max(1, budget / 4);
     while (replay != null && !closed && inFlight < half) {
+      // Straight to the channel each shared frame is its own write, with no copy, flushed with the batch;
+      // through Vert.x (before the hand-over, HTTP/2) every write is flushed, so a piece is one copied write.
+      boolean direct = target instanceof ChannelStreamTarget;
+      Buffer copy = direct ? null : Buffer.buffer(Math.min(piece, 64 * 1024));
       long bytes = 0;
       Object last = null;
       while (bytes < piece) {
@@ -141,7 +145,9 @@ final class StreamConnection {
             continue;
           }
         }
-        if (last != null) {
+        if (copy != null) {
+          copy.appendBuffer(frame instanceof ByteBuf chunk ? SharedChunk.payload(chunk) : (Buffer) frame);
+        } else if (last != null) {
           writeFrame(last, null);
         }
         last = frame;
@@ -156,7 +162,7 @@ final class StreamConnection {
       }
       long n = bytes;
       inFlight += n;
-      writeFrame(last, () -> pieceWritten.accept(n));
+      writeFrame(copy != null ? copy : last, () -> pieceWritten.accept(n));
     }
   }
 
