@@ -41,6 +41,14 @@ public final class GatewaySettings {
       86_400_000, LIVE, "oldest event kept for resume, in ms");
   public static final Setting<Integer> HISTORY_MAX_TOPICS = Setting.integer("history.max_topics", 10_000, 1,
       1_000_000, LIVE, "topics with a history; the least recently published topic is dropped beyond it");
+  /**
+   * 256 MiB: {@code java -jar} without -Xmx gets a quarter of RAM as heap and as much direct memory, so 512 MiB of
+   * each on a 2 GiB machine; the history (mostly off-heap frames) then takes at most half of the direct memory and
+   * leaves the rest for write queues and I/O.
+   */
+  public static final Setting<Integer> HISTORY_MAX_BYTES = Setting.integer("history.max_bytes", 256 * 1024 * 1024,
+      1024 * 1024, 1024 * 1024 * 1024, LIVE,
+      "bytes (heap and off-heap) all topic histories may hold; the oldest events are evicted first beyond it");
   public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer("limits.max_event_bytes", 65536, 16,
       16 * 1024 * 1024, LIVE, "largest event data accepted, in UTF-8 bytes");
   public static final Setting<Integer> MAX_TOPICS_PER_CONNECTION = Setting.integer("limits.max_topics_per_connection",
@@ -98,7 +106,7 @@ public final class GatewaySettings {
   /** Every key, in documentation order. */
   public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
-      MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
+      HISTORY_MAX_BYTES, MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
       MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, SHUTDOWN_RETRY_JITTER_MS, SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,

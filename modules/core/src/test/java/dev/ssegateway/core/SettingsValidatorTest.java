@@ -41,6 +41,7 @@ class SettingsValidatorTest {
     INTEGERS.put("history.max_events", new int[] {1000, 0, 1_000_000});
     INTEGERS.put("history.max_age_ms", new int[] {300_000, 1000, 86_400_000});
     INTEGERS.put("history.max_topics", new int[] {10_000, 1, 1_000_000});
+    INTEGERS.put("history.max_bytes", new int[] {256 * 1024 * 1024, 1024 * 1024, 1024 * 1024 * 1024});
     INTEGERS.put("limits.max_event_bytes", new int[] {65536, 16, 16 * 1024 * 1024});
     INTEGERS.put("limits.max_topics_per_connection", new int[] {32, 1, 1024});
     INTEGERS.put("limits.max_connections", new int[] {100_000, 1, 10_000_000});

@@ -67,16 +67,36 @@ final class ChannelStreamTarget implements StreamTarget {
 
   @Override
   public void writeShared(ByteBuf chunk) {
-    send(chunk.duplicate());
+    send(chunk.duplicate(), null);
+  }
+
+  @Override
+  public void write(Buffer bytes, Runnable written) {
+    if (bytes.length() > 0) {
+      send(SharedChunk.of(bytes), written);
+    } else {
+      written.run();
+    }
+  }
+
+  @Override
+  public void writeShared(ByteBuf chunk, Runnable written) {
+    send(chunk.duplicate(), written);
   }
 
   private void send(ByteBuf chunk) {
+    send(chunk, null);
+  }
+
+  /** {@code written}, when given, runs on the channel's loop once the bytes are in the socket (or failed). */
+  private void send(ByteBuf chunk, Runnable written) {
     if (!channel.isActive()) {
       return; // gone: its close handler removes the stream
     }
     int size = chunk.readableBytes();
     // From the encoder's context the write goes to the handlers before it (TLS, the socket), not through it.
-    belowEncoder.write(chunk, belowEncoder.voidPromise());
+    belowEncoder.write(chunk, written == null ? belowEncoder.voidPromise()
+        : belowEncoder.newPromise().addListener(f -> written.run()));
     connection.reportBytesWritten(size);
     unflushed += size;
     if (!batch.open() || unflushed >= flushBytes) {

@@ -8,6 +8,7 @@ import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * The node's single consumer of {@link BusAddresses#EVENTS}. For each event it advances the node's
@@ -43,6 +46,21 @@ public final class FanOut extends VerticleBase {
   static final String UNREADABLE = "unreadable_body";
   static final String ENCODE_FAILED = "encode_failed";
   static final String INTERNAL_ERROR = "internal_error";
+  /** Reason code of an event whose memory could not be allocated ({@link OutOfMemoryError}). */
+  static final String OUT_OF_MEMORY = "out_of_memory";
+  /** Reset reason of a resume position this node cannot place: far ahead of what it has seen of the origin. */
+  static final String AHEAD_OF_NODE = "ahead_of_node";
+  /**
+   * How far (in events) a client's position may be ahead of this node's last seq of a known origin and still be
+   * taken as a cluster peer's lead (events this node has yet to receive, skipped when they come): 10 ms of an
+   * origin publishing a million events a second, where a peer's lead is a few ms.
+   */
+  static final long AHEAD_TOLERANCE = 10_000;
+  /**
+   * For an origin this node has not seen: how far past now a position may be, in the publishers' clock-based
+   * seq units ({@code epoch ms x 1000} at start, plus one per event): 60 s of clock skew.
+   */
+  static final long CLOCK_SEQ_MARGIN = 60_000L * 1000;
 
   /** Per origin: the last seq seen and the seq from which this node has seen every event. */
   private static final class OriginState {
@@ -55,7 +73,15 @@ public final class FanOut extends VerticleBase {
     }
   }
 
+  /** One retained event: its topic's history and its arrival number (stale once the event was evicted). */
+  private record Retained(TopicHistory history, long arrival) {
+  }
+
   private final GatewayStats stats;
+  private final Function<byte[], ByteBuf> chunks;
+  /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
+  private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
+  private volatile LoopMonitor loop;
   private final List<Lane> lanes = new CopyOnWriteArrayList<>();
   private final Map<String, OriginState> origins = new HashMap<>();
   private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
@@ -68,12 +94,19 @@ public final class FanOut extends VerticleBase {
   private Context hub;
 
   public FanOut(GatewayStats stats) {
+    this(stats, SharedChunk::of);
+  }
+
+  /** {@code chunks} allocates each event's off-heap frame ({@link SharedChunk#of}); tests make it fail. */
+  FanOut(GatewayStats stats, Function<byte[], ByteBuf> chunks) {
     this.stats = stats;
+    this.chunks = chunks;
   }
 
   @Override
   public Future<?> start() {
     hub = context;
+    loop = LoopMonitor.start(vertx, stats);
     vertx.setPeriodic(SWEEP_MS, id -> sweep());
     consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
     return consumer.completion();
@@ -90,6 +123,16 @@ public final class FanOut extends VerticleBase {
 
   void detach(Lane lane) {
     lanes.remove(lane);
+  }
+
+  /** The monitor of the fan-out's own event loop (null before start). */
+  LoopMonitor loop() {
+    return loop;
+  }
+
+  /** The fan-out's context (tests block it to show that liveness sees a stuck loop). */
+  Context context() {
+    return hub;
   }
 
   /** The lanes this fan-out feeds: one per gateway instance. */
@@ -140,6 +183,8 @@ public final class FanOut extends VerticleBase {
       take(message);
     } catch (RuntimeException e) {
       refused(INTERNAL_ERROR, "bus message could not be handled: " + e);
+    } catch (OutOfMemoryError e) {
+      refused(OUT_OF_MEMORY, "no memory to handle a bus message: " + e.getMessage());
     }
   }
 
@@ -208,13 +253,21 @@ public final class FanOut extends VerticleBase {
     long now = System.currentTimeMillis();
     EncodedEvent encoded;
     try {
-      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs);
-    } catch (RuntimeException e) {
+      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs, chunks);
+    } catch (RuntimeException | Error e) {
+      // an Error here is an allocation failure (direct or heap memory exhausted) or a bug in encoding: either
+      // way it concerns this event only, and the node goes on with the next one
+      String reason = e instanceof OutOfMemoryError ? OUT_OF_MEMORY : ENCODE_FAILED;
       String id = origin + ":" + Cursor.formatSeq(seq);
-      String message = "event could not be encoded: " + e.getMessage();
-      encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
-          droppedNotice(id, topic, ENCODE_FAILED, message), now, publishedAtMs);
-      dropped(ENCODE_FAILED, id, topic, message);
+      String message = (e instanceof OutOfMemoryError ? "no memory to encode the event: " : "event could not be encoded: ")
+          + e.getMessage();
+      dropped(reason, id, topic, message);
+      try {
+        encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
+            droppedNotice(id, topic, reason, message), now, publishedAtMs, chunks);
+      } catch (RuntimeException | Error again) {
+        encoded = null; // not even the notice could be allocated: the seq is consumed, counted and logged above
+      }
     }
     OriginState state = origins.computeIfAbsent(origin, OriginState::new);
     if (state.last == 0 || seq != state.last + 1) {
@@ -227,6 +280,9 @@ public final class FanOut extends VerticleBase {
       stats.probesReceived.increment();
     } else {
       stats.eventsReceived.increment();
+    }
+    if (encoded == null) {
+      return true;
     }
     remember(encoded, settings);
     EncodedEvent ready = encoded;
@@ -255,8 +311,38 @@ public final class FanOut extends VerticleBase {
     int sizeBefore = history.size();
     history.append(e, maxEvents);
     historyBytes += history.bytes() - before;
-    stats.historyBytes.set(historyBytes);
     stats.historyEvents.addAndGet(history.size() - sizeBefore);
+    byArrival.addLast(new Retained(history, e.arrival));
+    enforceByteBudget(settings);
+  }
+
+  /**
+   * Evicts the oldest retained events, across topics and by arrival, until every history together holds at most
+   * {@code history.max_bytes}; a resumer from before an evicted event gets the usual {@code history_exceeded}.
+   */
+  private void enforceByteBudget(GatewaySettings settings) {
+    long max = settings.get(GatewaySettings.HISTORY_MAX_BYTES);
+    while (historyBytes > max && !byArrival.isEmpty()) {
+      Retained oldest = byArrival.pollFirst();
+      TopicHistory h = oldest.history();
+      if (h.firstArrival() == oldest.arrival()) {
+        long before = h.bytes();
+        h.evictOldest();
+        historyBytes -= before - h.bytes();
+        stats.historyEvents.decrementAndGet();
+      }
+    }
+    // entries of events evicted by count, age or topic are skipped above; drop them when they pile up
+    if (byArrival.size() > 2 * stats.historyEvents.get() + 1024) {
+      List<Retained> all = new ArrayList<>();
+      for (TopicHistory h : histories.values()) {
+        h.forEachArrival(a -> all.add(new Retained(h, a)));
+      }
+      all.sort(Comparator.comparingLong(Retained::arrival));
+      byArrival.clear();
+      byArrival.addAll(all);
+    }
+    stats.historyBytes.set(historyBytes);
   }
 
   private void dropLeastRecentTopics(int maxTopics) {
@@ -275,6 +361,7 @@ public final class FanOut extends VerticleBase {
     GatewaySettings settings = LiveSettings.of(vertx).current();
     long min = System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS);
     int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
+    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     long total = 0;
     long retained = 0;
     for (TopicHistory h : histories.values()) {
@@ -283,10 +370,9 @@ public final class FanOut extends VerticleBase {
       total += h.bytes();
       retained += h.size();
     }
-    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
     historyBytes = total;
-    stats.historyBytes.set(total);
     stats.historyEvents.set(retained);
+    enforceByteBudget(settings); // also applies a lowered history.max_bytes
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
@@ -294,11 +380,20 @@ public final class FanOut extends VerticleBase {
       return new ResumePlan(position, List.of(), null, null);
     }
     List<JsonObject> lost = new ArrayList<>();
+    Cursor client = from;
+    long nowMs = System.currentTimeMillis();
     for (Map.Entry<String, Long> p : from.positions().entrySet()) {
       String origin = p.getKey();
       long at = p.getValue();
       OriginState state = origins.get(origin);
-      if (state == null) {
+      if (!placeable(state, at, nowMs)) {
+        // the client's position for this origin is replaced by the node's: its next events are delivered
+        long known = state == null ? 0 : state.last;
+        client = known > 0 ? client.without(origin).advance(origin, known) : client.without(origin);
+        lost.add(loss(origin, known, AHEAD_OF_NODE, "position " + Cursor.formatSeq(at) + " of origin " + origin
+            + " is beyond anything this gateway can place (it has seen up to " + Cursor.formatSeq(known)
+            + "); the stream continues from this gateway's position for that origin"));
+      } else if (state == null) {
         if (at > 0) {
           lost.add(loss(origin, at, "unknown_origin",
               "this gateway has seen no event from origin " + origin + " since it started"));
@@ -313,16 +408,16 @@ public final class FanOut extends VerticleBase {
       TopicHistory history = histories.get(topic);
       Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
       for (Map.Entry<String, Long> mark : marks.entrySet()) {
-        long at = from.position(mark.getKey());
+        long at = client.position(mark.getKey());
         if (at < mark.getValue() && origins.containsKey(mark.getKey())
             && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
           lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
               "events of topic " + topic + " up to " + Cursor.formatSeq(mark.getValue())
-                  + " are no longer retained (history.max_events / history.max_age_ms)"));
+                  + " are no longer retained (history.max_events / history.max_age_ms / history.max_bytes)"));
         }
       }
       if (history != null) {
-        history.collectAfter(from, replay);
+        history.collectAfter(client, replay);
       }
     }
     replay.sort(Comparator.comparingLong(e -> e.arrival));
@@ -332,10 +427,27 @@ public final class FanOut extends VerticleBase {
     if (reset != null) {
       stats.resets.increment();
     }
-    Cursor ahead = position.covers(from) ? null : from;
+    Cursor ahead = position.covers(client) ? null : client;
     // hello names the client's own position: if the stream breaks during the replay, the client resumes
     // from where it really is, not from the end of a replay it did not receive.
-    return new ResumePlan(from, replay, reset, ahead);
+    return new ResumePlan(client, replay, reset, ahead);
+  }
+
+  /**
+   * Whether a client's position {@code at} for an origin can be placed: at or below what this node has seen,
+   * or ahead of it by no more than a cluster peer can be ahead ({@link #AHEAD_TOLERANCE} events), or, for an
+   * origin this node has not seen yet, no further than a clock-based sequence can have come
+   * ({@link #CLOCK_SEQ_MARGIN} past now in the publishers' {@code epoch ms x 1000} numbering).
+   */
+  static boolean placeable(long last, boolean known, long at, long nowMs) {
+    if (known) {
+      return at - last <= AHEAD_TOLERANCE;
+    }
+    return at <= nowMs * 1000 + CLOCK_SEQ_MARGIN;
+  }
+
+  private static boolean placeable(OriginState state, long at, long nowMs) {
+    return state == null ? placeable(0, false, at, nowMs) : placeable(state.last, true, at, nowMs);
   }
 
   private static JsonObject loss(String origin, long after, String reason, String message) {

@@ -55,9 +55,15 @@ public final class Gateway {
    */
   public static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                        HealthOptions healthOptions) {
+    return deploy(vertx, settings, node, extraRoutes, healthOptions, SharedChunk::of);
+  }
+
+  /** As above, with {@code chunks} allocating each event's off-heap frame (tests make allocations fail). */
+  static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
+                                HealthOptions healthOptions, java.util.function.Function<byte[], io.netty.buffer.ByteBuf> chunks) {
     GatewaySettings current = LiveSettings.of(vertx, settings).current();
     GatewayStats stats = new GatewayStats();
-    FanOut fanOut = new FanOut(stats);
+    FanOut fanOut = new FanOut(stats, chunks);
     HealthOptions options = new HealthOptions(healthOptions);
     Health health = Health.create(vertx, node, fanOut, options);
     GatewayMetrics metrics = GatewayMetrics.create(vertx);
@@ -124,6 +130,11 @@ public final class Gateway {
   /** The lanes of the running instances (tests look at their probes). */
   List<Lane> fanOutLanes() {
     return fanOut.lanes();
+  }
+
+  /** The fan-out's context: tests block it to show that {@code /health/live} sees a stuck loop. */
+  io.vertx.core.Context fanOutContext() {
+    return fanOut.context();
   }
 
   /** Test hook: makes the fan-out stop ({@code true}) or resume taking events from the bus, without blocking. */

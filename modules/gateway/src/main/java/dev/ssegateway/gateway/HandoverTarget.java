@@ -39,8 +39,24 @@ final class HandoverTarget implements StreamTarget {
   }
 
   @Override
+  public void write(Buffer bytes, Runnable written) {
+    long n = ++issued;
+    response.write(bytes).onComplete(ar -> {
+      if (ar.succeeded() && n == issued) {
+        handOver.accept(direct);
+      }
+      written.run();
+    });
+  }
+
+  @Override
   public void writeShared(ByteBuf chunk) {
     write(SharedChunk.payload(chunk));
+  }
+
+  @Override
+  public void writeShared(ByteBuf chunk, Runnable written) {
+    write(SharedChunk.payload(chunk), written);
   }
 
   @Override

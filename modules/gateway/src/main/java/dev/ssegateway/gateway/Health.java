@@ -154,6 +154,14 @@ public final class Health {
 
   private static HealthCheck.Status loopsRun(FanOut fanOut, long maxSilenceMs) {
     long now = System.nanoTime();
+    LoopMonitor hub = fanOut.loop();
+    if (hub != null) {
+      long silentMs = hub.silenceNanos(now) / 1_000_000;
+      if (silentMs > maxSilenceMs) {
+        return HealthCheck.Status.failing("the fan-out event loop ran nothing for " + silentMs + " ms (limit "
+            + maxSilenceMs + " ms)", System.currentTimeMillis() - silentMs + maxSilenceMs);
+      }
+    }
     List<Lane> lanes = fanOut.lanes();
     for (int i = 0; i < lanes.size(); i++) {
       long silentMs = lanes.get(i).loop().silenceNanos(now) / 1_000_000;
@@ -162,7 +170,7 @@ public final class Health {
             + " ms (limit " + maxSilenceMs + " ms)", System.currentTimeMillis() - silentMs + maxSilenceMs);
       }
     }
-    return HealthCheck.Status.passing(lanes.size() + " event loops running");
+    return HealthCheck.Status.passing(lanes.size() + " event loops and the fan-out running");
   }
 
   private static HealthCheck.Status loopsOnTime(FanOut fanOut, long maxDelayMs) {

@@ -82,10 +82,12 @@ final class Heartbeats {
     stats.heartbeatTimers.increment();
   }
 
+  /** A stream whose write queue is over its bound, or whose paced replay made no progress for an interval, is slow. */
   private void beat(StreamConnection c) {
-    c.lastHeartbeatMs = System.currentTimeMillis();
+    long now = System.currentTimeMillis();
+    c.lastHeartbeatMs = now;
     stats.heartbeatsSent.increment();
-    if (!c.writeShared(chunk)) {
+    if (!c.writeShared(chunk) || c.replayStalledSince(now - intervalMs)) {
       onSlow.accept(c);
     }
   }

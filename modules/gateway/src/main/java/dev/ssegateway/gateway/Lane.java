@@ -133,7 +133,7 @@ final class Lane {
         stats.laneBacklog.decrement();
         try {
           task.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
       }
@@ -160,8 +160,8 @@ final class Lane {
         if (!c.send(e)) {
           toCut.add(c);
         }
-      } catch (RuntimeException ex) {
-        toCut.add(c);
+      } catch (RuntimeException | OutOfMemoryError ex) {
+        toCut.add(c); // no memory for this stream's copy of the frame: it resumes later, the others go on
       }
     }
     if (!Topics.PROBE_TOPIC.equals(e.topic)) {
@@ -200,26 +200,50 @@ final class Lane {
       first.appendBuffer(SseEncoder.body(WireNames.RESET, plan.reset().encode()));
     }
     c.clientAhead(plan.clientAhead());
-    // hello, notice and the whole replay leave in one write. The replay is bounded by the history, so a
-    // write queue that it fills is not a slow client yet: the next live write judges that.
-    for (EncodedEvent e : plan.replay()) {
-      Buffer bytes = c.frameFor(e);
-      if (bytes != null) {
-        first.appendBuffer(bytes);
-      }
-    }
     ChannelStreamTarget direct = c.http11 == null ? null : ChannelStreamTarget.attach(c.http11, batch);
     if (direct != null) {
       c.writeDirectly(direct);
     }
-    c.write(first);
+    try {
+      c.write(first);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // no memory for its first frames: the stream ends (its client retries) instead of waiting without headers
+      LOG.warn("event=stream_start_failed peer={} cause=\"{}\"", c.peer, e.toString());
+      remove(c);
+      c.response.reset();
+      return;
+    }
     c.live = true;
     all.add(c);
     stats.liveStream(c.topics.size(), 1);
     for (String topic : c.topics) {
       byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(c);
     }
-    heartbeats.start(c, System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    heartbeats.start(c, now);
+    if (!plan.replay().isEmpty()) {
+      // The replay goes out in pieces, each written once the socket took the one before: what the stream owes
+      // stays within limits.write_queue_bytes from the first byte, and live events queue behind it.
+      c.startReplay(plan.replay(), settings.get(GatewaySettings.WRITE_QUEUE_BYTES), now);
+      pump(c);
+    }
+  }
+
+  /** Writes the next pieces of {@code c}'s paced replay, in one batch; a piece taken by the socket pumps again. */
+  private void pump(StreamConnection c) {
+    batch.begin();
+    try {
+      c.pump(bytes -> context.runOnContext(v -> {
+        if (!c.closed) {
+          c.pieceWritten(bytes, System.currentTimeMillis());
+          pump(c);
+        }
+      }));
+    } catch (RuntimeException | OutOfMemoryError e) {
+      cut(c);
+    } finally {
+      batch.end();
+    }
   }
 
   /** Forgets a stream: called when the client goes away or the stream is cut. Idempotent. */

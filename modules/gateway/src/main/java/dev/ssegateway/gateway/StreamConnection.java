@@ -6,7 +6,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
+import java.util.function.LongConsumer;
 
 /**
  * One open SSE stream: its response, its topics, its heartbeat state and, after a resume on a node
@@ -28,6 +31,20 @@ final class StreamConnection {
   boolean live;
   boolean closed;
   private Cursor clientAhead;
+  /**
+   * A paced replay in progress (null when none): the retained events still to write from {@link #replayNext},
+   * then the live events that arrived meanwhile ({@link #owedLive}), written in pieces so that at most about
+   * {@link #budget} bytes are ever queued for this stream.
+   */
+  private List<EncodedEvent> replay;
+  private int replayNext;
+  private ArrayDeque<EncodedEvent> owedLive;
+  private long owedLiveBytes;
+  /** Bytes of the paced replay written and not yet taken by the socket. */
+  private long inFlight;
+  private int budget;
+  /** When the paced replay last had a piece taken by the socket (or started). */
+  private long replayProgressMs;
 
   StreamConnection(HttpServerResponse response, HttpConnection http11, Set<String> topics, String peer,
                    long connectedAtMs) {
@@ -60,6 +77,12 @@ final class StreamConnection {
     if (closed) {
       return true;
     }
+    if (replay != null) {
+      // behind the replay, in order; what the stream owes in all stays within its budget
+      owedLive.addLast(e);
+      owedLiveBytes += e.frameLength;
+      return inFlight + owedLiveBytes <= budget;
+    }
     if (clientAhead == null) {
       target.writeShared(e.chunk);
     } else {
@@ -70,6 +93,106 @@ final class StreamConnection {
       target.write(bytes);
     }
     return !target.writeQueueFull();
+  }
+
+  /** Starts a paced replay of {@code events} for a stream that may owe at most {@code budget} bytes. */
+  void startReplay(List<EncodedEvent> events, int budget, long nowMs) {
+    this.replay = events;
+    this.replayNext = 0;
+    this.owedLive = new ArrayDeque<>();
+    this.budget = budget;
+    this.replayProgressMs = nowMs;
+  }
+
+  /** Whether a paced replay has had nothing taken by the socket since {@code sinceMs}. */
+  boolean replayStalledSince(long sinceMs) {
+    return replay != null && replayProgressMs < sinceMs;
+  }
+
+  /** A piece of {@code bytes} written by {@link #pump} was taken by the socket. */
+  void pieceWritten(long bytes, long nowMs) {
+    inFlight -= bytes;
+    replayProgressMs = nowMs;
+  }
+
+  /**
+   * Writes the next pieces of the paced replay (each about a quarter of the budget) while less than half the
+   * budget is in flight; {@code pieceWritten} gets each piece's size once the socket has taken it, and the caller
+   * then reports it ({@link #pieceWritten}) and pumps again. When nothing is owed any more, the stream is plainly
+   * live again: later events are written at once, behind the pieces still in flight.
+   */
+  void pump(LongConsumer pieceWritten) {
+    int half = Math.max(1, budget / 2);
+    int piece = Math.max(1, budget / 4);
+    while (replay != null && !closed && inFlight < half) {
+      // Straight to the channel each shared frame is its own write, with no copy, flushed with the batch;
+      // through Vert.x (before the hand-over, HTTP/2) every write is flushed, so a piece is one copied write.
+      boolean direct = target instanceof ChannelStreamTarget;
+      Buffer copy = direct ? null : Buffer.buffer(Math.min(piece, 64 * 1024));
+      long bytes = 0;
+      Object last = null;
+      while (bytes < piece) {
+        EncodedEvent e = nextOwed();
+        if (e == null) {
+          break;
+        }
+        Object frame;
+        if (clientAhead == null) {
+          frame = e.chunk;
+        } else {
+          frame = frameFor(e);
+          if (frame == null) {
+            continue;
+          }
+        }
+        if (copy != null) {
+          copy.appendBuffer(frame instanceof ByteBuf chunk ? SharedChunk.payload(chunk) : (Buffer) frame);
+        } else if (last != null) {
+          writeFrame(last, null);
+        }
+        last = frame;
+        bytes += e.frameLength;
+      }
+      if (nothingOwed()) {
+        replay = null;
+        owedLive = null;
+      }
+      if (last == null) {
+        return;
+      }
+      long n = bytes;
+      inFlight += n;
+      writeFrame(copy != null ? copy : last, () -> pieceWritten.accept(n));
+    }
+  }
+
+  private boolean nothingOwed() {
+    return replayNext >= replay.size() && owedLive.isEmpty();
+  }
+
+  private EncodedEvent nextOwed() {
+    if (replayNext < replay.size()) {
+      return replay.get(replayNext++);
+    }
+    EncodedEvent e = owedLive.pollFirst();
+    if (e != null) {
+      owedLiveBytes -= e.frameLength;
+    }
+    return e;
+  }
+
+  private void writeFrame(Object frame, Runnable written) {
+    if (frame instanceof ByteBuf chunk) {
+      if (written == null) {
+        target.writeShared(chunk);
+      } else {
+        target.writeShared(chunk, written);
+      }
+    } else if (written == null) {
+      target.write((Buffer) frame);
+    } else {
+      target.write((Buffer) frame, written);
+    }
   }
 
   /** Writes bytes shared by many streams (see {@link StreamTarget#writeShared}). */

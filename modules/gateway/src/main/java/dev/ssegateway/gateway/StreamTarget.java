@@ -18,6 +18,20 @@ interface StreamTarget {
     write(SharedChunk.payload(chunk));
   }
 
+  /**
+   * Writes {@code bytes} and runs {@code written} on the stream's event loop once they (and every earlier write)
+   * have left the process, or the write failed: how a paced replay knows when to write its next piece.
+   */
+  default void write(Buffer bytes, Runnable written) {
+    write(bytes);
+    written.run();
+  }
+
+  /** {@link #writeShared(ByteBuf)}, then {@code written} as in {@link #write(Buffer, Runnable)}. */
+  default void writeShared(ByteBuf chunk, Runnable written) {
+    write(SharedChunk.payload(chunk), written);
+  }
+
   /** Whether the target owes more than its write queue allows (the stream is then cut as too slow). */
   boolean writeQueueFull();
 
@@ -26,6 +40,11 @@ interface StreamTarget {
       @Override
       public void write(Buffer bytes) {
         response.write(bytes);
+      }
+
+      @Override
+      public void write(Buffer bytes, Runnable written) {
+        response.write(bytes).onComplete(ar -> written.run());
       }
 
       @Override

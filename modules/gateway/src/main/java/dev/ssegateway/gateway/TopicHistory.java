@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The retained recent events of one topic, bounded by count and age, and what it has forgotten:
+ * The retained recent events of one topic, bounded by count and age (and, across topics, by the
+ * {@link FanOut}'s byte budget), and what it has forgotten:
  * for each origin, the highest seq evicted. A client behind that mark cannot be resumed exactly and is
  * told so. Touched only by the {@link FanOut} context.
  */
@@ -51,6 +52,24 @@ final class TopicHistory {
     EncodedEvent e = events.pollFirst();
     bytes -= e.retainedBytes();
     evictedUpTo.merge(e.origin, e.seq, Math::max);
+  }
+
+  /** The arrival number of the oldest retained event, or -1 when empty. */
+  long firstArrival() {
+    EncodedEvent e = events.peekFirst();
+    return e == null ? -1 : e.arrival;
+  }
+
+  /** Drops the oldest retained event (the history must not be empty). */
+  void evictOldest() {
+    evictFirst();
+  }
+
+  /** The arrival numbers of the retained events, oldest first. */
+  void forEachArrival(java.util.function.LongConsumer action) {
+    for (EncodedEvent e : events) {
+      action.accept(e.arrival);
+    }
   }
 
   /** Highest evicted seq of {@code origin}, or -1. */
