@@ -4,6 +4,7 @@ import dev.ssegateway.core.BadEventException;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.StrictJson;
 import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
@@ -12,7 +13,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -24,7 +24,7 @@ import java.util.Locale;
 
 /**
  * {@code POST /publish/{topic}[?event=TYPE]}: the HTTP ingest. The body is the event's data, sent as
- * {@code application/json} (must parse) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
+ * {@code application/json} (must be strict RFC 8259 JSON: no comments, see {@link StrictJson}) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
  * event's id once the event is on the bus, or a status with a JSON error: 400 bad topic, type, JSON or
  * UTF-8; 401/403 without the ingest token or a JWT granting the topic ({@link TokenAuth}); 413 over {@code limits.max_event_bytes}; 415 other content
  * types. A refused request publishes nothing.
@@ -130,7 +130,7 @@ public final class IngestPublisher implements Handler<RoutingContext> {
     }
     if (json) {
       try {
-        Json.decodeValue(data);
+        StrictJson.check(data);
       } catch (DecodeException e) {
         HttpErrors.send(response, 400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()));
         return;
