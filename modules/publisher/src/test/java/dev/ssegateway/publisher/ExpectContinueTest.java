@@ -3,6 +3,7 @@ package dev.ssegateway.publisher;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
+import dev.ssegateway.testsupport.Await;
 import dev.ssegateway.testsupport.RawHttp;
 import dev.ssegateway.testsupport.TestSettings;
 import io.vertx.core.Vertx;
@@ -52,7 +53,8 @@ class ExpectContinueTest {
     c.write(BODY).await(10, TimeUnit.SECONDS);
     c.await("\"id\"", 10_000).await(15, TimeUnit.SECONDS);
     assertEquals(202, c.lastResponse().status(), c.received());
-    assertEquals(1, g.stats().eventsReceived.sum());
+    Await.until(vertx, () -> g.stats().eventsReceived.sum() == 1, 10_000, () -> "the event on the bus")
+        .await(15, TimeUnit.SECONDS);
     c.close();
     ctx.completeNow();
   }
