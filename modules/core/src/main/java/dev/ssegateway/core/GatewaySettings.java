@@ -169,7 +169,10 @@ public final class GatewaySettings {
     return new GatewaySettings(next);
   }
 
-  /** Flat JSON ({@code "http.port": 8080}); secrets are masked. Parses back with {@link SettingsValidator}. */
+  /**
+   * Flat JSON ({@code "http.port": 8080}) with secrets in clear, for the bus between nodes; display
+   * {@link #toPublicJson()} instead. Parses back with {@link SettingsValidator}.
+   */
   public JsonObject toJson() {
     JsonObject json = new JsonObject();
     values.forEach((s, v) -> json.put(s.key(), v));

@@ -33,7 +33,9 @@ import java.util.List;
  * <p>Refusals are sent here, with {@link HttpErrors}: 401 {@code unauthorized} (no credential),
  * 401 {@code invalid_token} (malformed, expired, wrongly signed, wrong issuer or audience), 403
  * {@code forbidden} (valid token that does not grant this topic or admin, or a non-loopback peer when nothing
- * is configured). One instance per Vert.x node, built at startup ({@link #load}); key material is
+ * is configured), 403 {@code untrusted_host} / {@code untrusted_origin} (nothing configured and a request a web
+ * page could have sent, see {@link BearerAccess}). A JWT's {@code exp}, {@code nbf} and {@code iat} are checked
+ * here, after its signature, so that a refusal names the claim. One instance per Vert.x node, built at startup ({@link #load}); key material is
  * restart-only.
  */
 public final class TokenAuth implements Shareable {
