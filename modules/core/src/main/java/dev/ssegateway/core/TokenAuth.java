@@ -35,8 +35,8 @@ import java.util.List;
  * {@code forbidden} (valid token that does not grant this topic or admin, or a non-loopback peer when nothing
  * is configured), 403 {@code untrusted_host} / {@code untrusted_origin} (nothing configured and a request a web
  * page could have sent, see {@link BearerAccess}). A JWT's {@code exp}, {@code nbf} and {@code iat} are checked
- * here, after its signature, so that a refusal names the claim. One instance per Vert.x node, built at startup ({@link #load}); key material is
- * restart-only.
+ * here, after its signature, so that a refusal names the claim. One instance per Vert.x node, built at startup
+ * ({@link #load}); key material is restart-only.
  */
 public final class TokenAuth implements Shareable {
 
@@ -86,7 +86,7 @@ public final class TokenAuth implements Shareable {
             .recover(e -> Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: cannot read "
                 + keyFile + ": " + e.getMessage())));
     return pem.compose(text -> {
-      // exp, nbf and iat are checked here after the signature (checkTimes), to name the claim that failed
+      // exp, nbf and iat are checked by timeProblem after the signature, to name the claim that failed
       JWTOptions verify = new JWTOptions().setIgnoreExpiration(true);
       if (!settings.get(GatewaySettings.AUTH_JWT_ISSUER).isEmpty()) {
         verify.setIssuer(settings.get(GatewaySettings.AUTH_JWT_ISSUER));
@@ -211,7 +211,8 @@ public final class TokenAuth implements Shareable {
     }
     // vertx-auth-jwt throws (a 500) on a time claim that is not a number: refuse it first
     for (String claim : TIME_CLAIMS) {
-      if (claims.containsKey(claim) && !(claims.getValue(claim) instanceof Number n && Double.isFinite(n.doubleValue()))) {
+      Object value = claims.getValue(claim);
+      if (claims.containsKey(claim) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
         return unauthorized(response, "invalid_token", "the JWT's '" + claim + "' claim is not a numeric date "
             + "(seconds since the epoch, RFC 7519)");
       }
