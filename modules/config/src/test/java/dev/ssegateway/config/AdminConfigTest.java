@@ -153,6 +153,8 @@ class AdminConfigTest {
             .compose(a -> check(() -> assertEquals(List.of("http.port"), a.json().getJsonArray("keys").getList())))
             .compose(v -> refused(f, "{\"http\": {\"instances\": 3}}", "restart_required", "http.instances"))
             .compose(v -> refused(f, "{heartbeat_ms: 2000", "invalid_json", "not valid JSON"))
+            .compose(v -> refused(f, "/* strict JSON only */ {\"heartbeat_ms\": 2000}", "invalid_json", "comment"))
+            .compose(v -> refused(f, "{\"heartbeat_ms\": 2000,}", "invalid_json", "not valid JSON"))
             .compose(v -> refused(f, "[{\"heartbeat_ms\": 2000}]", "invalid_json", "JSON object"))
             .compose(v -> refused(f, "", "invalid_json", "empty"))
             .compose(v -> check(() -> assertEquals(Source.STARTUP, f.node().status().source()))));
