@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * What {@code GET /…} serves when no other route matches: the built-in page (the classpath resources under
  * {@code webroot/} in this module, never a {@code webroot/} folder of the working directory) or, when
  * {@code http.webroot} names a folder, that folder's files and nothing else: a file whose real path is
- * outside the folder (a symbolic link out of it) and hidden files are 404, like a missing one. Paths are
- * names of files with an extension; a path ending in {@code /} means its {@code index.html}.
+ * outside the folder (a symbolic link out of it) is 404 {@code not_found} with a JSON body. Paths are names
+ * of files with an extension, no segment starting with a dot (hidden files); a path ending in {@code /} means
+ * its {@code index.html}. Anything else, and a missing file, goes on to the router (its 404 or 405).
  */
 final class WebRoot {
 
@@ -76,17 +77,17 @@ final class WebRoot {
     String path = ctx.normalizedPath();
     String name = path.endsWith("/") ? path.substring(1) + "index.html" : path.substring(1);
     if (!NAME.matcher(name).matches()) {
-      notFound(ctx, path);
+      ctx.next();
       return;
     }
     if (root == null) {
-      builtIn(ctx, path, name);
+      builtIn(ctx, name);
     } else {
       fromFolder(ctx, path, name, root);
     }
   }
 
-  private static void builtIn(RoutingContext ctx, String path, String name) {
+  private static void builtIn(RoutingContext ctx, String name) {
     Buffer cached = BUILT_IN_CACHE.get(name);
     Future<Buffer> content = cached != null ? Future.succeededFuture(cached) : ctx.vertx().executeBlocking(() -> {
       try (InputStream in = WebRoot.class.getClassLoader().getResourceAsStream(BUILT_IN + name)) {
@@ -95,7 +96,7 @@ final class WebRoot {
     }, false);
     content.onComplete(ar -> {
       if (ar.failed() || ar.result() == null) {
-        notFound(ctx, path);
+        ctx.next();
         return;
       }
       BUILT_IN_CACHE.putIfAbsent(name, ar.result());
@@ -103,26 +104,37 @@ final class WebRoot {
     });
   }
 
+  /** A name looked up in the folder: the file to send, or why there is none. */
+  private record Lookup(Path file, boolean outside) {
+    static final Lookup MISSING = new Lookup(null, false);
+    static final Lookup OUTSIDE = new Lookup(null, true);
+  }
+
   private static void fromFolder(RoutingContext ctx, String path, String name, Path root) {
-    ctx.vertx().<Path>executeBlocking(() -> {
+    ctx.vertx().executeBlocking(() -> {
       Path target = root.resolve(name).normalize();
       if (!target.startsWith(root)) {
-        return null;
+        return Lookup.OUTSIDE;
       }
       Path real;
       try {
         real = target.toRealPath();
       } catch (NoSuchFileException e) {
-        return null;
+        return Lookup.MISSING;
       }
       // a link may point anywhere: only what really lies inside the folder is served
-      return real.startsWith(root) && Files.isRegularFile(real) && Files.isReadable(real) ? real : null;
-    }, false).onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) {
-        notFound(ctx, path);
-        return;
+      if (!real.startsWith(root)) {
+        return Lookup.OUTSIDE;
       }
-      headers(ctx, name).sendFile(ar.result().toString()).onFailure(e -> ctx.response().reset());
+      return Files.isRegularFile(real) && Files.isReadable(real) ? new Lookup(real, false) : Lookup.MISSING;
+    }, false).onComplete(ar -> {
+      if (ar.failed() || ar.result().outside()) {
+        notFound(ctx, path);
+      } else if (ar.result().file() == null) {
+        ctx.next();
+      } else {
+        headers(ctx, name).sendFile(ar.result().file().toString()).onFailure(e -> ctx.response().reset());
+      }
     });
   }
 
