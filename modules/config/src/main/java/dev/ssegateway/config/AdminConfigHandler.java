@@ -3,6 +3,7 @@ package dev.ssegateway.config;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
+import dev.ssegateway.core.StrictJson;
 import dev.ssegateway.core.TokenAuth;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -102,6 +103,7 @@ public final class AdminConfigHandler {
     }
     Object parsed;
     try {
+      StrictJson.check(body.toString());
       parsed = Json.decodeValue(body);
     } catch (DecodeException e) {
       throw new DecodeException("the body is not valid JSON: " + firstLine(e.getMessage()));

@@ -182,7 +182,7 @@ public final class ConfigVerticle extends VerticleBase {
     GatewaySettings current = live.current();
     GatewaySettings next;
     try {
-      next = SettingsValidator.apply(current, maskedSecretsRemoved(changes, current));
+      next = SettingsValidator.apply(current, changes);
     } catch (SettingsException e) {
       refuse(Source.ADMIN, "invalid_settings", e.getMessage(), problems(e));
       msg.reply(new JsonObject().put("status", 400).put("body", e.toJson()));
@@ -263,18 +263,6 @@ public final class ConfigVerticle extends VerticleBase {
     }
   }
 
-  /** A secret sent back as the mask {@code ***} that GET shows means "unchanged", never a new token. */
-  private static JsonObject maskedSecretsRemoved(JsonObject changes, GatewaySettings current) {
-    JsonObject copy = changes.copy();
-    for (Setting<String> secret : List.of(GatewaySettings.ADMIN_TOKEN, GatewaySettings.INGEST_TOKEN,
-        GatewaySettings.AUTH_JWT_SECRET)) {
-      if ("***".equals(copy.getValue(secret.key())) && !current.get(secret).isEmpty()) {
-        copy.remove(secret.key());
-      }
-    }
-    return copy;
-  }
-
   private static JsonArray problems(SettingsException e) {
     return e.toJson().getJsonArray("problems");
   }
@@ -283,11 +271,13 @@ public final class ConfigVerticle extends VerticleBase {
     return settings.stream().map(Setting::key).toList();
   }
 
-  /** {@code [heartbeat_ms: 10000 -> 2000, retry_ms: 500 -> 800]}, secrets masked. */
+  /** {@code [heartbeat_ms: 10000 -> 2000, admin.token: (secret changed)]}: a secret's value is never shown. */
   static String diff(List<Setting<?>> keys, GatewaySettings before, GatewaySettings after) {
-    JsonObject b = before.toPublicJson();
-    JsonObject a = after.toPublicJson();
-    return keys.stream().map(s -> s.key() + ": " + b.getValue(s.key()) + " -> " + a.getValue(s.key()))
+    JsonObject b = before.toJson();
+    JsonObject a = after.toJson();
+    return keys.stream().map(s -> s.key() + ": " + (s.secret() ? "(secret " + ("".equals(a.getValue(s.key()))
+            ? "removed" : "".equals(b.getValue(s.key())) ? "set" : "changed") + ")"
+            : b.getValue(s.key()) + " -> " + a.getValue(s.key())))
         .collect(Collectors.joining(", ", "[", "]"));
   }
 }

@@ -114,10 +114,16 @@ public final class EnvOverrides {
       for (SettingsException.Problem p : e.problems()) {
         String variable = variables.get(p.key());
         named.add(variable == null ? p : new SettingsException.Problem(p.key(), p.value(),
-            variable + "=" + values.get(p.key()) + ": " + p.message()));
+            variable + "=" + shown(p.key()) + ": " + p.message()));
       }
       throw new SettingsException(named);
     }
+  }
+
+  /** A variable's raw text for an error message; {@value Setting#MASK} for a secret key. */
+  private String shown(String key) {
+    Setting<?> setting = GatewaySettings.find(key);
+    return setting != null && setting.secret() ? Setting.MASK : values.get(key);
   }
 
   /** Overridden keys and the variable of each, in key order. */

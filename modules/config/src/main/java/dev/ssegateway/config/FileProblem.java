@@ -31,7 +31,9 @@ record FileProblem(String error, String message, int line, int column) {
         line = Integer.parseInt(m.group(1));
         column = Integer.parseInt(m.group(2));
       }
-      String what = firstLine(text).replaceFirst("^Failed to decode:\\s*", "");
+      // the parser quotes an unrecognized token: it may be (part of) a secret written without quotes
+      String what = firstLine(text).replaceFirst("^Failed to decode:\\s*", "")
+          .replaceAll("Unrecognized token '[^']*'", "Unrecognized token");
       return new FileProblem("invalid_json", what, line, column);
     }
     Throwable root = failure;

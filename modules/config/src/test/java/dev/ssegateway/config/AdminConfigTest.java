@@ -4,6 +4,7 @@ import dev.ssegateway.config.Checks.Beat;
 import dev.ssegateway.config.ConfigStatus.Source;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.WireNames;
+import dev.ssegateway.testsupport.RawHttp;
 import dev.ssegateway.testsupport.SseTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -152,6 +153,8 @@ class AdminConfigTest {
             .compose(a -> check(() -> assertEquals(List.of("http.port"), a.json().getJsonArray("keys").getList())))
             .compose(v -> refused(f, "{\"http\": {\"instances\": 3}}", "restart_required", "http.instances"))
             .compose(v -> refused(f, "{heartbeat_ms: 2000", "invalid_json", "not valid JSON"))
+            .compose(v -> refused(f, "/* strict JSON only */ {\"heartbeat_ms\": 2000}", "invalid_json", "comment"))
+            .compose(v -> refused(f, "{\"heartbeat_ms\": 2000,}", "invalid_json", "not valid JSON"))
             .compose(v -> refused(f, "[{\"heartbeat_ms\": 2000}]", "invalid_json", "JSON object"))
             .compose(v -> refused(f, "", "invalid_json", "empty"))
             .compose(v -> check(() -> assertEquals(Source.STARTUP, f.node().status().source()))));
@@ -188,6 +191,43 @@ class AdminConfigTest {
               assertEquals(200, a.status(), a.json().encode());
               assertEquals(3000, f.node().settings().heartbeatMs());
             })));
+  }
+
+  /** A raw request to /admin/config naming {@code host} in its Host header. */
+  private static Future<RawHttp.Response> raw(Fixture f, String method, String host, String body) {
+    return RawHttp.exchange(f.node().vertx(), f.node().gateway().port(), method + " " + AdminConfigHandler.PATH
+        + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n" + (body == null ? "\r\n"
+        : "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void withoutATokenARebindingHostCannotReadOrChangeTheConfig(Vertx vertx, VertxTestContext ctx) {
+    onContext(vertx, ctx, conf(new JsonObject().put("admin.token", "").put("http.allowed_hosts", "gw.internal")),
+        f -> {
+          int port = f.node().gateway().port();
+          return raw(f, "GET", "attacker.example:" + port, null)
+              .compose(r -> check(() -> {
+                assertEquals(403, r.status(), r.body());
+                assertEquals("untrusted_host", new JsonObject(r.body()).getString("error"), r.body());
+                assertFalse(r.body().contains("heartbeat_ms"), "no setting is shown: " + r.body());
+              }))
+              .compose(v -> raw(f, "PUT", "attacker.example:" + port, "{\"heartbeat_ms\": 7000}"))
+              .compose(r -> check(() -> {
+                assertEquals(403, r.status(), r.body());
+                assertEquals("untrusted_host", new JsonObject(r.body()).getString("error"), r.body());
+                assertEquals(1000, f.node().settings().heartbeatMs(), "a refused PUT changes nothing");
+              }))
+              .compose(v -> raw(f, "PUT", "localhost:" + port, "{\"heartbeat_ms\": 7000}"))
+              .compose(r -> check(() -> {
+                assertEquals(200, r.status(), r.body());
+                assertEquals(7000, f.node().settings().heartbeatMs());
+              }))
+              .compose(v -> raw(f, "GET", "127.0.0.1:" + port, null))
+              .compose(r -> check(() -> assertEquals(200, r.status(), r.body())))
+              .compose(v -> raw(f, "GET", "gw.internal:" + port, null))
+              .compose(r -> check(() -> assertEquals(200, r.status(), "a configured name: " + r.body())));
+        });
   }
 
   @Test

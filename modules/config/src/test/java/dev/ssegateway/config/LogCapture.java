@@ -14,20 +14,26 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
   private final Logger logger;
   private final List<String> lines = new CopyOnWriteArrayList<>();
 
-  private LogCapture(Class<?> source) {
-    this.logger = (Logger) LoggerFactory.getLogger(source);
+  private LogCapture(String name) {
+    this.logger = (Logger) LoggerFactory.getLogger(name);
     setContext(logger.getLoggerContext());
     start();
     logger.addAppender(this);
   }
 
   static LogCapture of(Class<?> source) {
-    return new LogCapture(source);
+    return new LogCapture(source.getName());
+  }
+
+  /** Every logger's lines (the root logger's appenders see them all), with any exception's text. */
+  static LogCapture all() {
+    return new LogCapture(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   @Override
   protected void append(ILoggingEvent event) {
-    lines.add(event.getFormattedMessage());
+    lines.add(event.getThrowableProxy() == null ? event.getFormattedMessage()
+        : event.getFormattedMessage() + " " + event.getThrowableProxy().getMessage());
   }
 
   List<String> lines() {

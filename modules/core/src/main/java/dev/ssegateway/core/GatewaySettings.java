@@ -26,6 +26,12 @@ public final class GatewaySettings {
       "[A-Za-z0-9.:\\[\\]_-]{1,255}", RESTART, "address the HTTP server binds to");
   public static final Setting<Integer> HTTP_PORT = Setting.integer("http.port", 8080, 0, 65535, RESTART,
       "HTTP port (0 = any free port)");
+  public static final Setting<String> HTTP_ALLOWED_HOSTS = Setting.text("http.allowed_hosts", "",
+      "[A-Za-z0-9.:\\[\\]_, -]{0,4096}", LIVE,
+      "comma-separated host names (besides localhost and loopback addresses) that a request's Host may name "
+          + "when it relies on loopback trust (no token configured)");
+  public static final Setting<String> HTTP_WEBROOT = Setting.text("http.webroot", "", "[^\\x00-\\x1f]{0,4096}",
+      RESTART, "folder served at / instead of the built-in page (symlinks out of it are refused); empty = built-in");
   public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 256, RESTART,
       "gateway verticle instances, one event loop each; 0 = one per CPU core");
   public static final Setting<Integer> HEARTBEAT_MS = Setting.integer("heartbeat_ms", 10000, 1000, 60000, LIVE,
@@ -76,11 +82,11 @@ public final class GatewaySettings {
   public static final Setting<Boolean> INGEST_ENABLED = Setting.flag("ingest.enabled", true, RESTART,
       "serve POST /publish/{topic}");
   public static final Setting<String> INGEST_TOKEN = Setting.text("ingest.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
-      "bearer token required by POST /publish; empty = only loopback peers may publish");
+      "bearer token required by POST /publish; empty = only loopback peers may publish").asSecret();
   public static final Setting<String> ADMIN_TOKEN = Setting.text("admin.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
-      "bearer token required by /admin/*; empty = only loopback peers");
+      "bearer token required by /admin/*; empty = only loopback peers").asSecret();
   public static final Setting<String> AUTH_JWT_SECRET = Setting.text("auth.jwt_secret", "", "[\\x21-\\x7e]{0,512}",
-      RESTART, "HS256 secret that signs JWTs; empty = no HS256 tokens");
+      RESTART, "HS256 secret that signs JWTs; empty = no HS256 tokens").asSecret();
   public static final Setting<String> AUTH_JWT_PUBLIC_KEY_FILE = Setting.text("auth.jwt_public_key_file", "",
       "[^\\x00-\\x1f]{0,4096}", RESTART, "PEM file with the public key that verifies RS256/ES256 JWTs; empty = none");
   public static final Setting<String> AUTH_JWT_PUBLIC_KEY_ALGORITHM = Setting.choice("auth.jwt_public_key_algorithm",
@@ -104,7 +110,8 @@ public final class GatewaySettings {
       "how often the conf file is checked for changes");
 
   /** Every key, in documentation order. */
-  public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
+  public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_ALLOWED_HOSTS,
+      HTTP_WEBROOT, HTTP_INSTANCES,
       HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
       HISTORY_MAX_BYTES, MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
       MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, SHUTDOWN_RETRY_JITTER_MS, SHUTDOWN_DRAIN_MS,
@@ -112,6 +119,9 @@ public final class GatewaySettings {
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
       AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
       CONFIG_SCAN_MS);
+
+  /** The keys marked secret ({@link Setting#secret()}): the one list every display, log and mask check uses. */
+  public static final List<Setting<?>> SECRETS = ALL.stream().filter(Setting::secret).toList();
 
   private static final GatewaySettings DEFAULTS;
 
@@ -167,22 +177,30 @@ public final class GatewaySettings {
     return new GatewaySettings(next);
   }
 
-  /** Flat JSON ({@code "http.port": 8080}); secrets are masked. Parses back with {@link SettingsValidator}. */
+  /**
+   * Flat JSON ({@code "http.port": 8080}) with secrets in clear, for the bus between nodes; display
+   * {@link #toPublicJson()} instead. Parses back with {@link SettingsValidator}.
+   */
   public JsonObject toJson() {
     JsonObject json = new JsonObject();
     values.forEach((s, v) -> json.put(s.key(), v));
     return json;
   }
 
-  /** Like {@link #toJson()} with tokens replaced by {@code "***"} when set: for display. */
+  /** Like {@link #toJson()} with every {@link #SECRETS secret} replaced by {@value Setting#MASK} when set: for display. */
   public JsonObject toPublicJson() {
     JsonObject json = toJson();
-    for (Setting<String> secret : List.of(INGEST_TOKEN, ADMIN_TOKEN, AUTH_JWT_SECRET)) {
-      if (!get(secret).isEmpty()) {
-        json.put(secret.key(), "***");
+    for (Setting<?> secret : SECRETS) {
+      if (!"".equals(values.get(secret))) {
+        json.put(secret.key(), Setting.MASK);
       }
     }
     return json;
+  }
+
+  /** The entries of a comma-separated list setting, trimmed, empty entries dropped. */
+  public List<String> list(Setting<String> setting) {
+    return java.util.Arrays.stream(get(setting).split(",")).map(String::trim).filter(e -> !e.isEmpty()).toList();
   }
 
   @Override

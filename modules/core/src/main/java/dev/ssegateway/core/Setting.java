@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
  */
 public final class Setting<T> {
 
+  /** What a secret's value is shown as (when set), and what, sent back as a value, means "unchanged". */
+  public static final String MASK = "***";
+
   /** Whether a changed value takes effect while the gateway runs. */
   public enum Reload { LIVE, RESTART }
 
@@ -28,9 +31,15 @@ public final class Setting<T> {
   private final List<String> choices;
   private final Reload reload;
   private final String meaning;
+  private final boolean secret;
 
   private Setting(String key, Class<T> type, T defaultValue, long min, long max, Pattern pattern,
                   List<String> choices, Reload reload, String meaning) {
+    this(key, type, defaultValue, min, max, pattern, choices, reload, meaning, false);
+  }
+
+  private Setting(String key, Class<T> type, T defaultValue, long min, long max, Pattern pattern,
+                  List<String> choices, Reload reload, String meaning, boolean secret) {
     this.key = key;
     this.type = type;
     this.defaultValue = defaultValue;
@@ -40,6 +49,15 @@ public final class Setting<T> {
     this.choices = choices;
     this.reload = reload;
     this.meaning = meaning;
+    this.secret = secret;
+  }
+
+  /**
+   * This key marked secret: its value is shown as {@value #MASK} wherever settings are displayed or logged,
+   * a refused value is never repeated, and {@value #MASK} given as a new value means "unchanged".
+   */
+  public Setting<T> asSecret() {
+    return new Setting<>(key, type, defaultValue, min, max, pattern, choices, reload, meaning, true);
   }
 
   public static Setting<Integer> integer(String key, int defaultValue, int min, int max, Reload reload, String meaning) {
@@ -64,6 +82,7 @@ public final class Setting<T> {
   public boolean live() { return reload == Reload.LIVE; }
   public String meaning() { return meaning; }
   public Class<T> type() { return type; }
+  public boolean secret() { return secret; }
 
   /** The allowed values in words, as printed in every error message about this key. */
   public String allowed() {
@@ -119,6 +138,11 @@ public final class Setting<T> {
   }
 
   private SettingsException invalid(Object raw, String what) {
+    if (secret) {
+      // never repeat a secret, not even a refused one: it may be the real secret with a typo
+      return new SettingsException(new SettingsException.Problem(key, MASK,
+          key + ": the given value (" + MASK + ", not shown: secret) " + what + "; allowed: " + allowed()));
+    }
     String shown = raw instanceof String ? '"' + (String) raw + '"' : String.valueOf(raw);
     return new SettingsException(new SettingsException.Problem(key, raw,
         key + ": " + shown + " " + what + "; allowed: " + allowed() + " (default " + defaultValue + ")"));
@@ -134,6 +158,9 @@ public final class Setting<T> {
         .put("meaning", meaning);
     if (choices != null) {
       json.put("choices", new JsonArray(choices));
+    }
+    if (secret) {
+      json.put("secret", true);
     }
     return json;
   }

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The one validator of settings, used for the conf file at startup, for every reload of it and for
  * {@code PUT /admin/config}. It refuses unknown keys, wrong types and out-of-range values, reporting
- * every problem at once; keys starting with {@code _} are comments and ignored.
+ * every problem at once; keys starting with {@code _} are comments and ignored. A refused secret value is
+ * never repeated in a problem (see {@link Setting#asSecret()}).
  */
 public final class SettingsValidator {
 
@@ -22,7 +23,10 @@ public final class SettingsValidator {
     return apply(GatewaySettings.defaults(), conf);
   }
 
-  /** {@code base} with the keys present in {@code changes} replaced; all-or-nothing. */
+  /**
+   * {@code base} with the keys present in {@code changes} replaced; all-or-nothing. A {@link Setting#secret()
+   * secret} given as {@value Setting#MASK} keeps its value in {@code base} (refused when that is empty).
+   */
   public static GatewaySettings apply(GatewaySettings base, JsonObject changes) {
     Map<String, Object> flat = new LinkedHashMap<>();
     flatten("", changes == null ? new JsonObject() : changes, flat);
@@ -33,6 +37,15 @@ public final class SettingsValidator {
       if (setting == null) {
         problems.add(new SettingsException(new SettingsException.Problem(key, raw,
             key + ": unknown key; known keys: " + knownKeys())));
+        return;
+      }
+      if (setting.secret() && Setting.MASK.equals(raw)) {
+        // the mask that GET /admin/config shows, sent back (flat or nested): "unchanged"
+        if ("".equals(base.get(setting))) {
+          problems.add(new SettingsException(new SettingsException.Problem(key, Setting.MASK, key + ": "
+              + Setting.MASK + " is how a set secret is shown, and means 'unchanged'; " + key
+              + " is not set, so give the secret itself")));
+        }
         return;
       }
       try {

@@ -5,7 +5,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.auth.JWTOptions;
@@ -15,6 +17,8 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 
@@ -29,8 +33,10 @@ import java.util.List;
  * <p>Refusals are sent here, with {@link HttpErrors}: 401 {@code unauthorized} (no credential),
  * 401 {@code invalid_token} (malformed, expired, wrongly signed, wrong issuer or audience), 403
  * {@code forbidden} (valid token that does not grant this topic or admin, or a non-loopback peer when nothing
- * is configured). One instance per Vert.x node, built at startup ({@link #load}); key material is
- * restart-only.
+ * is configured), 403 {@code untrusted_host} / {@code untrusted_origin} (nothing configured and a request a web
+ * page could have sent, see {@link BearerAccess}). A JWT's {@code exp}, {@code nbf} and {@code iat} are checked
+ * here, after its signature, so that a refusal names the claim. One instance per Vert.x node, built at startup
+ * ({@link #load}); key material is restart-only.
  */
 public final class TokenAuth implements Shareable {
 
@@ -47,6 +53,7 @@ public final class TokenAuth implements Shareable {
   private static final String MAP = "sse-gateway";
   private static final String KEY = "token-auth";
   private static final TokenAuth NO_JWT = new TokenAuth(null);
+  private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
 
   private final JWTAuth jwt;
 
@@ -79,7 +86,8 @@ public final class TokenAuth implements Shareable {
             .recover(e -> Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: cannot read "
                 + keyFile + ": " + e.getMessage())));
     return pem.compose(text -> {
-      JWTOptions verify = new JWTOptions();
+      // exp, nbf and iat are checked by timeProblem after the signature, to name the claim that failed
+      JWTOptions verify = new JWTOptions().setIgnoreExpiration(true);
       if (!settings.get(GatewaySettings.AUTH_JWT_ISSUER).isEmpty()) {
         verify.setIssuer(settings.get(GatewaySettings.AUTH_JWT_ISSUER));
       }
@@ -125,13 +133,13 @@ public final class TokenAuth implements Shareable {
    * Completes with true when the request may proceed; otherwise the refusal has been sent.
    */
   public Future<Boolean> allowPublish(HttpServerRequest request, String topic, GatewaySettings settings) {
-    return allow(request, settings.get(GatewaySettings.INGEST_TOKEN), GatewaySettings.INGEST_TOKEN.key(),
+    return allow(request, settings, settings.get(GatewaySettings.INGEST_TOKEN), GatewaySettings.INGEST_TOKEN.key(),
         user -> grants(user, PUBLISH_CLAIM, List.of(topic)), "publish to topic '" + Topics.printable(topic) + "'");
   }
 
   /** {@code /admin/*}: the admin token, or a JWT with {@value #ADMIN_CLAIM} {@code true}. */
   public Future<Boolean> allowAdmin(HttpServerRequest request, GatewaySettings settings) {
-    return allow(request, settings.get(GatewaySettings.ADMIN_TOKEN), GatewaySettings.ADMIN_TOKEN.key(),
+    return allow(request, settings, settings.get(GatewaySettings.ADMIN_TOKEN), GatewaySettings.ADMIN_TOKEN.key(),
         user -> Boolean.TRUE.equals(user.get(ADMIN_CLAIM)), "use /admin (claim " + ADMIN_CLAIM + ")");
   }
 
@@ -170,11 +178,12 @@ public final class TokenAuth implements Shareable {
     boolean test(User user);
   }
 
-  private Future<Boolean> allow(HttpServerRequest request, String token, String key, Grant grant, String what) {
+  private Future<Boolean> allow(HttpServerRequest request, GatewaySettings settings, String token, String key,
+                                Grant grant, String what) {
     HttpServerResponse response = request.response();
     boolean staticToken = token != null && !token.isEmpty();
     if (!staticToken && jwt == null) {
-      return Future.succeededFuture(BearerAccess.allowed(request, response, token, key));
+      return Future.succeededFuture(BearerAccess.allowed(request, response, token, key, settings));
     }
     String given = bearer(request);
     if (given == null) {
@@ -194,11 +203,34 @@ public final class TokenAuth implements Shareable {
     if (token.chars().filter(ch -> ch == '.').count() != 2) {
       return unauthorized(response, "invalid_token", "the bearer token is neither the configured token nor a JWT");
     }
-    return jwt.authenticate(new TokenCredentials(token)).transform(ar -> {
+    JsonObject claims;
+    try {
+      claims = payload(token);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(response, "invalid_token", "the JWT is not valid: " + e.getMessage());
+    }
+    // vertx-auth-jwt throws (a 500) on a time claim that is not a number: refuse it first
+    for (String claim : TIME_CLAIMS) {
+      Object value = claims.getValue(claim);
+      if (claims.containsKey(claim) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
+        return unauthorized(response, "invalid_token", "the JWT's '" + claim + "' claim is not a numeric date "
+            + "(seconds since the epoch, RFC 7519)");
+      }
+    }
+    Future<User> authenticated;
+    try {
+      authenticated = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      authenticated = Future.failedFuture(e);
+    }
+    return authenticated.transform(ar -> {
       if (ar.failed()) {
         String cause = String.valueOf(ar.cause().getMessage());
-        return unauthorized(response, "invalid_token", cause.toLowerCase(java.util.Locale.ROOT).contains("expired")
-            ? "the JWT has expired" : "the JWT is not valid: " + firstLine(cause));
+        return unauthorized(response, "invalid_token", "the JWT is not valid: " + firstLine(cause));
+      }
+      String time = timeProblem(claims, System.currentTimeMillis() / 1000.0);
+      if (time != null) {
+        return unauthorized(response, "invalid_token", time);
       }
       if (!grant.test(ar.result())) {
         HttpErrors.send(response, 403, "forbidden", "the JWT does not grant the right to " + what);
@@ -206,6 +238,39 @@ public final class TokenAuth implements Shareable {
       }
       return Future.succeededFuture(true);
     });
+  }
+
+  /** The JWT's claims, parsed strictly; the signature is not checked here. */
+  private static JsonObject payload(String token) {
+    String part = token.substring(token.indexOf('.') + 1, token.lastIndexOf('.'));
+    String text;
+    try {
+      text = new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("its payload is not base64url");
+    }
+    try {
+      return StrictJson.object(text);
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException("its payload is not a JSON object: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * Why a signed JWT's time claims refuse it at {@code now} (seconds), naming the claim, or null. No leeway,
+   * as vertx-auth-jwt's own check: {@code exp} at or before now, {@code nbf} or {@code iat} after now.
+   */
+  static String timeProblem(JsonObject claims, double now) {
+    if (claims.containsKey("exp") && claims.getDouble("exp") <= now) {
+      return "the JWT has expired (exp)";
+    }
+    if (claims.containsKey("nbf") && claims.getDouble("nbf") > now) {
+      return "the JWT is not valid yet (nbf is in the future)";
+    }
+    if (claims.containsKey("iat") && claims.getDouble("iat") > now) {
+      return "the JWT was issued in the future (iat is after the gateway's clock)";
+    }
+    return null;
   }
 
   /** Whether the claim (a list of topics, or one topic) covers every topic; {@value #WILDCARD} covers all. */

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,6 +63,8 @@ class SettingsValidatorTest {
     TEXTS.put("tls.key_file", new String[] {"/etc/sse/privkey.pem", "bad\rname"});
     TEXTS.put("node_id", new String[] {"node-2_b", "has space"});
     TEXTS.put("http.host", new String[] {"127.0.0.1", "bad host!"});
+    TEXTS.put("http.allowed_hosts", new String[] {"gw.internal, sse.example.com", "bad/host"});
+    TEXTS.put("http.webroot", new String[] {"/srv/sse/www", "bad\nname"});
     TEXTS.put("heartbeat_mode", new String[] {"comment", "loud"});
     TEXTS.put("ticker.topic", new String[] {"prices", ""});
     TEXTS.put("ingest.token", new String[] {"abc.DEF-123", "with space"});
@@ -88,6 +91,22 @@ class SettingsValidatorTest {
         .collect(Collectors.toSet());
     Set<String> keys = GatewaySettings.ALL.stream().map(Setting::key).collect(Collectors.toSet());
     assertEquals(keys, table);
+  }
+
+  @Test
+  void theMaskOfASetSecretMeansUnchangedFlatOrNestedAndIsRefusedForAnUnsetOne() {
+    GatewaySettings base = SettingsValidator.fromConf(new JsonObject().put("admin.token", "the-token"));
+    assertEquals(List.of(GatewaySettings.INGEST_TOKEN, GatewaySettings.ADMIN_TOKEN, GatewaySettings.AUTH_JWT_SECRET),
+        GatewaySettings.SECRETS);
+    assertEquals("the-token", SettingsValidator.apply(base, new JsonObject().put("admin.token", Setting.MASK))
+        .get(GatewaySettings.ADMIN_TOKEN));
+    assertEquals("the-token", SettingsValidator.apply(base, new JsonObject().put("admin", new JsonObject()
+        .put("token", Setting.MASK))).get(GatewaySettings.ADMIN_TOKEN));
+    assertEquals(Setting.MASK, base.toPublicJson().getString("admin.token"));
+    assertEquals("", base.toPublicJson().getString("ingest.token"), "an unset secret is shown as unset");
+    SettingsException e = assertThrows(SettingsException.class, () -> SettingsValidator.apply(base,
+        new JsonObject().put("ingest", new JsonObject().put("token", Setting.MASK))));
+    assertEquals("ingest.token", e.problems().get(0).key());
   }
 
   @Test
@@ -137,10 +156,16 @@ class SettingsValidatorTest {
       String good = e.getValue()[0];
       assertEquals(good, SettingsValidator.fromConf(new JsonObject().put(key, good)).get(setting));
       String bad = e.getValue()[1];
-      assertNames(refused(new JsonObject().put(key, bad)), key, "\"" + bad + "\"", allowed);
-      assertNames(refused(new JsonObject().put(key, 42)), key, "42", allowed);
+      boolean secret = setting.secret();
+      assertNames(refused(new JsonObject().put(key, bad)), key, secret ? Setting.MASK : "\"" + bad + "\"", allowed);
+      assertNames(refused(new JsonObject().put(key, 42)), key, secret ? Setting.MASK : "42", allowed);
       assertTrue(refused(new JsonObject().put(key, 42)).getMessage().contains("is not a string"));
-      assertNames(refused(new JsonObject().put(key, false)), key, "false", allowed);
+      assertNames(refused(new JsonObject().put(key, false)), key, secret ? Setting.MASK : "false", allowed);
+      if (secret) {
+        SettingsException e1 = refused(new JsonObject().put(key, bad));
+        assertFalse(e1.toJson().encode().contains(bad.substring(0, 3)), "a refused secret is not repeated: "
+            + e1.toJson().encode());
+      }
     }));
   }
 

@@ -72,13 +72,16 @@ public final class Gateway {
     routes.add(health::mount);
     routes.add(metrics::mount);
     routes.addAll(extraRoutes);
+    WebRoot webRoot = WebRoot.create(current);
+    routes.add(webRoot::mount); // last: GET of any path no other route takes
     int configured = current.get(GatewaySettings.HTTP_INSTANCES);
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     int port = current.get(GatewaySettings.HTTP_PORT);
     return TokenAuth.load(vertx, current)
-        .compose(auth -> vertx.deployVerticle(fanOut))
+        .compose(auth -> webRoot.check(vertx))
+        .compose(v -> vertx.deployVerticle(fanOut))
         .compose(id -> {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they

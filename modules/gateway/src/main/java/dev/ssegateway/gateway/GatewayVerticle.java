@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.StaticHandler;
 
 import java.util.List;
 
@@ -56,7 +55,6 @@ public final class GatewayVerticle extends VerticleBase {
     Cors.mount(router, settings);
     router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live));
     routes.forEach(r -> r.mount(router));
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
         .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port

@@ -4,6 +4,7 @@ import dev.ssegateway.core.BadEventException;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.StrictJson;
 import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
@@ -11,8 +12,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -24,10 +25,12 @@ import java.util.Locale;
 
 /**
  * {@code POST /publish/{topic}[?event=TYPE]}: the HTTP ingest. The body is the event's data, sent as
- * {@code application/json} (must parse) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
+ * {@code application/json} (must be strict RFC 8259 JSON: no comments, see {@link StrictJson}) or {@code text/*} in UTF-8 (must decode). It answers 202 with the
  * event's id once the event is on the bus, or a status with a JSON error: 400 bad topic, type, JSON or
  * UTF-8; 401/403 without the ingest token or a JWT granting the topic ({@link TokenAuth}); 413 over {@code limits.max_event_bytes}; 415 other content
- * types. A refused request publishes nothing.
+ * types. A refused request publishes nothing. {@code Expect: 100-continue} is answered {@code 100 Continue} once
+ * every check that needs no body has passed, or with the refusal (401, 403, 413 for a declared length, 415) as
+ * the final answer before any body byte is sent.
  */
 public final class IngestPublisher implements Handler<RoutingContext> {
 
@@ -114,6 +117,10 @@ public final class IngestPublisher implements Handler<RoutingContext> {
         publish(response, topic, type, body, json);
       }
     });
+    if (expectsContinue(request)) {
+      // every check that needs no body has passed: ask for it (a refusal above was the final answer instead)
+      response.writeContinue();
+    }
     request.resume();
   }
 
@@ -130,7 +137,7 @@ public final class IngestPublisher implements Handler<RoutingContext> {
     }
     if (json) {
       try {
-        Json.decodeValue(data);
+        StrictJson.check(data);
       } catch (DecodeException e) {
         HttpErrors.send(response, 400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()));
         return;
@@ -148,6 +155,12 @@ public final class IngestPublisher implements Handler<RoutingContext> {
                 err.getMessage());
           }
         });
+  }
+
+  /** An HTTP/1.1 client that holds its body back until told {@code 100 Continue} (RFC 9110 10.1.1). */
+  private static boolean expectsContinue(HttpServerRequest request) {
+    String expect = request.getHeader("Expect");
+    return expect != null && expect.trim().equalsIgnoreCase("100-continue") && request.version() == HttpVersion.HTTP_1_1;
   }
 
   private static void tooLarge(HttpServerResponse response, int max) {

@@ -169,6 +169,21 @@ class IngestPublisherTest {
   }
 
   @Test
+  void jsonWithCommentsOrOtherLeniencyIs400AndPublishesNothing(VertxTestContext ctx) {
+    List<String> bodies = List.of("/*c*/{\"a\":1}", "{'a':1}", "{\"a\":1,}", "{a:1}", "{\"a\":NaN}",
+        "{\"a\":01}", "{\"a\":1} x", "// c\n1");
+    Future<Void> all = Future.succeededFuture();
+    for (String body : bodies) {
+      all = all.compose(v -> post("/publish/t", "application/json", Buffer.buffer(body), false)).compose(r -> {
+        JsonObject b = r.getJsonObject("body");
+        return r.getInteger("status") == 400 && "invalid_json".equals(b.getString("error"))
+            ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(body + " -> " + r.encode());
+      });
+    }
+    all.compose(v -> nothingHalfPublished()).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void invalidUtf8Is400(VertxTestContext ctx) {
     Buffer bad = Buffer.buffer(new byte[] {'o', 'k', (byte) 0xC3, (byte) 0x28});
     expect(ctx, post("/publish/t", "text/plain", bad, false), 400, "invalid_utf8");

@@ -156,6 +156,61 @@ class TokenAuthTest {
     ctx.completeNow();
   }
 
+  /** A token signed with the test secret carrying exactly {@code claims} (no iat added). */
+  private static String signedAsIs(Vertx vertx, JsonObject claims) {
+    JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions()
+        .setAlgorithm("HS256").setBuffer(SECRET)));
+    return signer.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setNoTimestamp(true));
+  }
+
+  @Test
+  void aSignedTokenWithANonNumericTimeClaimIs401NamingTheClaim(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Node n = hs256(vertx);
+    for (String claim : List.of("exp", "nbf", "iat")) {
+      for (Object bad : new Object[] {"1767225600", "tomorrow", true, new JsonObject().put("s", 1), new JsonArray()}) {
+        String token = signedAsIs(vertx, claims("sse.publish", "orders").put(claim, bad));
+        JsonObject r = publish(n, "orders", token);
+        assertRefused(r, 401, "invalid_token");
+        assertTrue(r.getJsonObject("body").getString("message").contains("'" + claim + "'"), r.encode());
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + token);
+        assertRefused(call(n, HttpMethod.GET, "/events?topic=orders", h, null), 401, "invalid_token");
+      }
+    }
+    // still serving: a good token publishes
+    assertEquals(202, publish(n, "orders", hs(vertx, claims("sse.publish", "orders"))).getInteger("status"));
+    ctx.completeNow();
+  }
+
+  @Test
+  void aTokenNotValidYetNamesNbfOrIatNotExpiry(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Node n = hs256(vertx);
+    long now = System.currentTimeMillis() / 1000;
+    JsonObject r = publish(n, "orders", signedAsIs(vertx, claims("sse.publish", "orders")
+        .put("exp", now + 600).put("nbf", now + 300)));
+    assertRefused(r, 401, "invalid_token");
+    String message = r.getJsonObject("body").getString("message");
+    assertTrue(message.contains("nbf") && !message.contains("expired"), r.encode());
+    r = publish(n, "orders", signedAsIs(vertx, claims("sse.publish", "orders").put("exp", now + 600)
+        .put("iat", now + 300)));
+    assertRefused(r, 401, "invalid_token");
+    message = r.getJsonObject("body").getString("message");
+    assertTrue(message.contains("iat") && !message.contains("expired"), r.encode());
+    r = publish(n, "orders", signedAsIs(vertx, claims("sse.publish", "orders").put("exp", now - 5)
+        .put("iat", now - 600).put("nbf", now - 600)));
+    assertRefused(r, 401, "invalid_token");
+    assertTrue(r.getJsonObject("body").getString("message").contains("expired (exp)"), r.encode());
+    // fractional NumericDates are numbers too (RFC 7519)
+    assertEquals(202, publish(n, "orders", signedAsIs(vertx, claims("sse.publish", "orders")
+        .put("exp", now + 600.5).put("iat", now - 1.5).put("nbf", now - 1.5))).getInteger("status"));
+    // a forged token is refused for its signature even when its times are fine
+    String forged = sign(vertx, "HS256", "another-secret-another-secret-another-secret-42",
+        claims("sse.publish", "orders").put("nbf", now + 300), 300);
+    r = publish(n, "orders", forged);
+    assertRefused(r, 401, "invalid_token");
+    assertTrue(!r.getJsonObject("body").getString("message").contains("nbf"), r.encode());
+    ctx.completeNow();
+  }
+
   @Test
   void subscribeTokenComesFromHeaderCookieOrQueryAndMustGrantEveryTopic(Vertx vertx, VertxTestContext ctx)
       throws Exception {
