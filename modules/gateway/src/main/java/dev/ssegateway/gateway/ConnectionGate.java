@@ -167,12 +167,11 @@ final class ConnectionGate {
     } else if (!request.isEnded()) {
       timedOut(t, "request body incomplete within limits.request_timeout_ms");
       if (!request.response().headWritten() && !request.response().closed()) {
-        request.response().putHeader("Connection", "close"); // Vert.x closes the connection once it is written
+        request.response().putHeader("Connection", "close");
         HttpErrors.send(request.response(), 408, "request_timeout", "the request body did not arrive within "
             + "limits.request_timeout_ms=" + live.current().get(GatewaySettings.REQUEST_TIMEOUT_MS) + " ms");
-      } else {
-        t.connection.close();
       }
+      t.connection.close(); // the answer is flushed first: it was written on this loop
     } else {
       arm(t); // read, and being answered
     }
