@@ -3,7 +3,11 @@ package dev.ssegateway.app;
 import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.SettingsException;
+import dev.ssegateway.gateway.MetricLabels;
 import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -95,6 +99,17 @@ public final class GatewayLauncher extends VertxApplication {
         context.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
       }
+    }
+
+    /** Vert.x's Prometheus registry gets the label bounds before its first meter ({@link MetricLabels}). */
+    @Override
+    public VertxBuilder createVertxBuilder(VertxOptions options) {
+      VertxBuilder builder = Vertx.builder().with(options);
+      if (options.getMetricsOptions() instanceof MicrometerMetricsOptions micrometer && micrometer.isEnabled()
+          && micrometer.getPrometheusOptions() != null && micrometer.getPrometheusOptions().isEnabled()) {
+        builder.withMetrics(MetricLabels.metricsFactory());
+      }
+      return builder;
     }
 
     @Override
