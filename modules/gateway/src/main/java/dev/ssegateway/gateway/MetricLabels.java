@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 
 import java.util.Set;
@@ -37,9 +38,12 @@ public final class MetricLabels {
     return registry;
   }
 
-  /** Vert.x metrics ({@code VertxBuilder#withMetrics}) in a {@link #newRegistry()} registry. */
-  public static MicrometerMetricsFactory metricsFactory() {
-    return new MicrometerMetricsFactory(newRegistry());
+  /**
+   * Vert.x metrics ({@code VertxBuilder#withMetrics}) in a {@link #newRegistry()} registry, each reset request
+   * counted once ({@link ResetOnceMetrics}).
+   */
+  public static VertxMetricsFactory metricsFactory() {
+    return ResetOnceMetrics.wrap(new MicrometerMetricsFactory(newRegistry()));
   }
 
   /** Adds the bounds to {@code registry}; call before any meter is registered. */

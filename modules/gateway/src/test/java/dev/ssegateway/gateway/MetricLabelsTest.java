@@ -117,6 +117,39 @@ class MetricLabelsTest {
   }
 
   @Test
+  void activeRequestsReturnToZeroAfterClientsResetTheirStreams() throws Exception {
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(), "n").await();
+    List<Socket> streams = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Socket s = new Socket("127.0.0.1", g.port());
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("GET /events?topic=a HTTP/1.1\r\nHost: a\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      RawHttp.Reply head = RawHttp.readHead(s.getInputStream());
+      assertEquals(200, head.status(), head.head());
+      streams.add(s);
+    }
+    assertEquals(20, activeRequests(g), g.metrics().scrape());
+    for (int i = 0; i < streams.size(); i++) {
+      Socket s = streams.get(i);
+      if (i % 2 == 0) {
+        s.setSoLinger(true, 0); // a reset
+      }
+      s.close();
+    }
+    dev.ssegateway.testsupport.Await.until(vertx, () -> g.stats().openStreams() == 0, 10_000,
+        () -> "open streams " + g.stats().openStreams()).await();
+    // a health request after the resets: its own begin and end must leave the gauge at 0
+    Http.get(vertx.createHttpClient(), g.port(), "/health/live").await();
+    dev.ssegateway.testsupport.Await.until(vertx, () -> activeRequests(g) == 0, 10_000,
+        () -> "active requests " + activeRequests(g)).await();
+  }
+
+  private static double activeRequests(Gateway g) {
+    return g.metrics().scrape().lines().filter(l -> l.startsWith("vertx_http_server_active_requests"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
   void statusCodesOutsideTheHttpRangeAreOther() {
     assertEquals("404", MetricLabels.statusCode("404"));
     assertEquals(MetricLabels.OTHER, MetricLabels.statusCode("999"));

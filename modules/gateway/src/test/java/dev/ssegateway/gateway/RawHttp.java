@@ -48,7 +48,13 @@ final class RawHttp {
     }
   }
 
-  static Reply read(InputStream in, boolean awaitClose) throws IOException {
+  /** Reads a response head only (for a stream, whose body does not end). */
+  static Reply readHead(InputStream in) throws IOException {
+    String headText = head(in);
+    return new Reply(Integer.parseInt(headText.substring(9, 12)), headText, "", false);
+  }
+
+  private static String head(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
@@ -59,7 +65,11 @@ final class RawHttp {
       head.write(b);
       matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
     }
-    String headText = head.toString(StandardCharsets.ISO_8859_1);
+    return head.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  static Reply read(InputStream in, boolean awaitClose) throws IOException {
+    String headText = head(in);
     int status = Integer.parseInt(headText.substring(9, 12));
     int length = 0;
     for (String line : headText.split("\r\n")) {
