@@ -16,21 +16,27 @@ import org.slf4j.LoggerFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Admits the connections of one gateway instance and closes those that hold a file descriptor without using it.
  * <ul>
  * <li>From accept until it carries a stream, a connection takes a slot of its address
- * ({@code limits.max_connections_per_address}, the same bound as streams): beyond it a new connection is closed at
- * once, so silent connections from one address are bounded before any request arrives.</li>
+ * ({@code limits.max_connections_per_address}, the same bound as streams). When the address has none left, its
+ * oldest connection on this instance that has not sent a request head is closed to make room; only if there is
+ * none is the new connection closed at once. Silent connections from one address are so bounded before any request
+ * arrives, and cannot lock out a client of the same address that does send requests (a health check).</li>
  * <li>A connection must send a request head within {@code limits.request_timeout_ms} of its accept, and a request
  * its body within that time of its head; otherwise it gets a 408 JSON answer when one can still be written, and is
  * closed. An idle keep-alive connection is closed 1-2 times that after its last answer. A stream (its request
  * answered with a stream) is never timed: heartbeats keep it alive for hours.</li>
  * <li>The node keeps {@code limits.fd_reserve} file descriptors below the process's open-file limit for loopback
  * clients (health, admin) and its own files: once the node's open connections reach the limit minus the reserve, a
- * new connection from any other address is closed at once; loopback connections may use half of the reserve.</li>
+ * new connection from any other address is closed at once; a loopback connection may use half of the reserve, and
+ * beyond that takes the place of the oldest connection without a request head.</li>
  * </ul>
  * Lives on its instance's event loop; the counts it shares with the other instances are {@link GatewayStats}'.
  * The request decoder of each connection is replaced by a {@link FramingDecoder}.
@@ -47,6 +53,9 @@ final class ConnectionGate {
   private final GatewayStats stats;
   private final HttpServerOptions options;
   private final Map<HttpConnection, Tracked> tracked = new HashMap<>();
+  /** Connections of this instance that have not sent a request head yet, oldest first: per address, and all. */
+  private final Map<String, LinkedHashSet<Tracked>> waiting = new HashMap<>();
+  private final LinkedHashSet<Tracked> allWaiting = new LinkedHashSet<>();
 
   /** One accepted connection that is not a stream (yet). */
   private final class Tracked {
@@ -79,20 +88,23 @@ final class ConnectionGate {
     int open = stats.openConnections.incrementAndGet();
     Tracked t = new Tracked(connection, peer);
     connection.closeHandler(v -> closed(t));
-    if (!admits(open, MAX_FILE_DESCRIPTORS, settings.get(GatewaySettings.FD_RESERVE), loopback)) {
+    int reserve = settings.get(GatewaySettings.FD_RESERVE);
+    if (!admits(open, MAX_FILE_DESCRIPTORS, reserve, loopback) && (!loopback || evictOldest(null) == null)) {
       refuse(t, "fd_reserve", "the node holds " + open + " connections; the open-file limit is "
-          + MAX_FILE_DESCRIPTORS + " and limits.fd_reserve=" + settings.get(GatewaySettings.FD_RESERVE)
-          + " is kept for loopback clients");
+          + MAX_FILE_DESCRIPTORS + " and limits.fd_reserve=" + reserve + " is kept for loopback clients");
       return;
     }
     int perAddress = settings.get(GatewaySettings.MAX_CONNECTIONS_PER_ADDRESS);
-    if (!stats.notStreamsPerAddress.tryAcquire(peer, perAddress)) {
+    if (!stats.notStreamsPerAddress.tryAcquire(peer, perAddress)
+        && (evictOldest(peer) == null || !stats.notStreamsPerAddress.tryAcquire(peer, perAddress))) {
       refuse(t, "too_many_connections_from_address", "this address holds limits.max_connections_per_address="
           + perAddress + " connections that are not streams");
       return;
     }
     t.holdsSlot = true;
     tracked.put(connection, t);
+    waiting.computeIfAbsent(peer, p -> new LinkedHashSet<>()).add(t);
+    allWaiting.add(t);
     if (connection instanceof ConnectionBase base && base.channel().pipeline().get(FramingDecoder.NAME) != null) {
       base.channel().pipeline().replace(FramingDecoder.NAME, FramingDecoder.NAME, new FramingDecoder(options));
     }
@@ -104,6 +116,9 @@ final class ConnectionGate {
     return request -> {
       Tracked t = tracked.get(request.connection());
       if (t != null) {
+        if (t.current == null) {
+          unwait(t);
+        }
         t.current = request;
         t.idleSeen = false;
         arm(t);
@@ -189,8 +204,40 @@ final class ConnectionGate {
     t.connection.close();
   }
 
+  /**
+   * Closes the oldest connection of this instance that has not sent a request head, from {@code peer} (any address
+   * when null), to make room for a new one: a flood of silent connections then cannot lock out a client that sends
+   * requests, such as a health check from the same host. Returns it, or null when there is none.
+   */
+  private Tracked evictOldest(String peer) {
+    Set<Tracked> from = peer == null ? allWaiting : waiting.get(peer);
+    if (from == null || from.isEmpty()) {
+      return null;
+    }
+    Iterator<Tracked> oldest = from.iterator();
+    Tracked t = oldest.next();
+    unwait(t);
+    tracked.remove(t.connection);
+    disarm(t);
+    release(t);
+    stats.rejected("connection_evicted");
+    REFUSED_LOG.warn("connection_evicted", "event=connection_closed reason=connection_evicted peer={} detail=\"{}\"",
+        t.peer, "the oldest connection without a request made room for a new one");
+    t.connection.close();
+    return t;
+  }
+
+  private void unwait(Tracked t) {
+    allWaiting.remove(t);
+    Set<Tracked> set = waiting.get(t.peer);
+    if (set != null && set.remove(t) && set.isEmpty()) {
+      waiting.remove(t.peer);
+    }
+  }
+
   private void closed(Tracked t) {
     stats.openConnections.decrementAndGet();
+    unwait(t);
     if (tracked.remove(t.connection) != null) {
       disarm(t);
       release(t);
