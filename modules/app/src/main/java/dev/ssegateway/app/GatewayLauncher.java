@@ -94,16 +94,18 @@ public final class GatewayLauncher extends VertxApplication {
       if (eventBus.getHost() == null) {
         eventBus.setHost(ClusterConfig.eventBusHost());
       }
-      // Vert.x's own HTTP server and event bus metrics, in the Prometheus registry that /metrics scrapes
-      if (context.vertxOptions().getMetricsOptions() == null || !context.vertxOptions().getMetricsOptions().isEnabled()) {
-        context.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-      }
     }
 
-    /** Vert.x's Prometheus registry gets the label bounds before its first meter ({@link MetricLabels}). */
+    /**
+     * Vert.x's own HTTP server and event bus metrics, in the Prometheus registry that /metrics scrapes, with the
+     * label bounds in place before its first meter ({@link MetricLabels}). Runs before {@link #beforeStartingVertx}.
+     */
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
+      if (options.getMetricsOptions() == null || !options.getMetricsOptions().isEnabled()) {
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+      }
       VertxBuilder builder = Vertx.builder().with(options);
       if (options.getMetricsOptions() instanceof MicrometerMetricsOptions micrometer && micrometer.isEnabled()
           && micrometer.getPrometheusOptions() != null && micrometer.getPrometheusOptions().isEnabled()) {
