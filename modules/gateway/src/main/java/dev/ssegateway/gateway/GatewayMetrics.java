@@ -71,6 +71,8 @@ public final class GatewayMetrics {
           .tag("topics", TOPIC_BUCKETS[i]).register(r);
     }
     counter(r, "sse.streams.opened", "Streams accepted (reconnects included)", stats, s -> s.streamsOpened.sum());
+    Gauge.builder("sse.open.connections", stats, s -> s.openConnections.get())
+        .description("Open HTTP connections, streams included, counted from accept").register(r);
     counter(r, "sse.events.received", "Events taken from the event bus (health probes not included)", stats,
         s -> s.eventsReceived.sum());
     counter(r, "sse.health.probes.received", "Health probe events taken from the event bus", stats,

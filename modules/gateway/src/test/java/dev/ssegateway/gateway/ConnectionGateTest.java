@@ -65,6 +65,8 @@ class ConnectionGateTest {
     List<NetSocket> slowloris = connect(vertx, g.port(), 300, "GET /events?topic=a HT", closed);
     List<NetSocket> silent = connect(vertx, g.port(), 200, "", closed);
     assertEquals(500, slowloris.size() + silent.size(), "all 500 connections were accepted");
+    Await.until(vertx, () -> Metrics.parse(g.metrics().scrape()).get("sse_open_connections") >= 500, 10_000,
+        () -> "sse_open_connections " + Metrics.parse(g.metrics().scrape()).get("sse_open_connections")).await();
     HttpClient client = vertx.createHttpClient();
     long asked = System.nanoTime();
     Http.Answer health = Http.get(client, g.port(), "/health/live").await();
