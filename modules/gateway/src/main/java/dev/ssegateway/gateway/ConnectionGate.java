@@ -51,7 +51,6 @@ final class ConnectionGate {
   private final Vertx vertx;
   private final LiveSettings live;
   private final GatewayStats stats;
-  private final HttpServerOptions options;
   private final Map<HttpConnection, Tracked> tracked = new HashMap<>();
   /** Connections of this instance that have not sent a request head yet, oldest first: per address, and all. */
   private final Map<String, LinkedHashSet<Tracked>> waiting = new HashMap<>();
@@ -72,15 +71,17 @@ final class ConnectionGate {
     }
   }
 
-  ConnectionGate(Vertx vertx, LiveSettings live, GatewayStats stats, HttpServerOptions options) {
+  ConnectionGate(Vertx vertx, LiveSettings live, GatewayStats stats) {
     this.vertx = vertx;
     this.live = live;
     this.stats = stats;
-    this.options = options;
   }
 
-  /** For {@code HttpServer#connectionHandler}: admits or closes a connection just accepted. */
-  void accept(HttpConnection connection) {
+  /**
+   * For {@code HttpServer#connectionHandler}: admits or closes a connection just accepted by a server with
+   * {@code options}.
+   */
+  void accept(HttpConnection connection, HttpServerOptions options) {
     GatewaySettings settings = live.current();
     SocketAddress remote = connection.remoteAddress();
     String peer = remote == null || remote.host() == null ? "?" : remote.host();

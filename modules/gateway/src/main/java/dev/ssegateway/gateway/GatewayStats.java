@@ -31,7 +31,8 @@ public final class GatewayStats {
   /** Connections per client address that are not (yet) streams, counted from accept ({@link ConnectionGate}). */
   final AddressCounts notStreamsPerAddress = new AddressCounts();
   /** Open HTTP connections on this node, streams included, counted from accept ({@link ConnectionGate}). */
-  public final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
+  public final java.util.concurrent.atomic.AtomicInteger openConnections =
+      new java.util.concurrent.atomic.AtomicInteger();
   public final AtomicLong historyBytes = new AtomicLong();
   public final AtomicLong historyEvents = new AtomicLong();
   /** {@link #eventsDropped} split by reason code ({@code too_large}, {@code not_an_event}, ...): a small fixed set. */

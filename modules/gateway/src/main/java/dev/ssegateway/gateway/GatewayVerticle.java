@@ -56,6 +56,13 @@ public final class GatewayVerticle extends VerticleBase {
     fanOut.attach(lane);
     settingsConsumer = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_LOCAL,
         msg -> lane.reconfigure(live.current()));
+    ConnectionGate gate = new ConnectionGate(vertx, live, stats);
+    Router router = Router.router(vertx);
+    HttpRefusals.mount(router, stats);
+    Cors.mount(router, settings);
+    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, gate::streamOpened));
+    routes.forEach(r -> r.mount(router));
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
         .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port
@@ -67,20 +74,13 @@ public final class GatewayVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES))
         .setMaxInitialLineLength(maxRequestLineBytes(settings));
-    Router router = Router.router(vertx);
-    HttpRefusals.mount(router, stats);
-    Cors.mount(router, settings);
-    ConnectionGate gate = new ConnectionGate(vertx, live, stats, options);
-    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, gate::streamOpened));
-    routes.forEach(r -> r.mount(router));
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
           .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
     }
     server = vertx.createHttpServer(options)
-        .connectionHandler(gate::accept)
+        .connectionHandler(connection -> gate.accept(connection, options))
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
         .requestHandler(gate.requests(request -> {
           if (!HttpRefusals.refusedPath(request, stats)) {

@@ -57,7 +57,8 @@ final class HttpRefusals {
       status = 400;
       code = cause instanceof FramingDecoder.AmbiguousFraming ? "ambiguous_framing" : "bad_request";
       message = cause instanceof FramingDecoder.AmbiguousFraming ? cause.getMessage()
-          : "the request could not be parsed as HTTP/1.1: " + echo(String.valueOf(cause == null ? "?" : cause.getMessage()));
+          : "the request could not be parsed as HTTP/1.1: "
+              + echo(String.valueOf(cause == null ? "?" : cause.getMessage()));
     }
     stats.rejected(code);
     REFUSED_LOG.warn("decoder_" + code, "event=request_refused status={} error={} peer={} message=\"{}\"", status,

@@ -123,7 +123,8 @@ class MetricLabelsTest {
     for (int i = 0; i < 20; i++) {
       Socket s = new Socket("127.0.0.1", g.port());
       s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET /events?topic=a HTTP/1.1\r\nHost: a\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().write("GET /events?topic=a HTTP/1.1\r\nHost: a\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
       RawHttp.Reply head = RawHttp.readHead(s.getInputStream());
       assertEquals(200, head.status(), head.head());
       streams.add(s);
