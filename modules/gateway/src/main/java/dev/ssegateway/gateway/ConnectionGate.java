@@ -26,8 +26,9 @@ import java.util.Set;
  * <ul>
  * <li>From accept until it carries a stream, a connection takes a slot of its address
  * ({@code limits.max_connections_per_address}, the same bound as streams). When the address has none left, its
- * oldest connection on this instance that has not sent a request head is closed to make room; only if there is
- * none is the new connection closed at once. Silent connections from one address are so bounded before any request
+ * oldest connection on this instance without a request in progress (no request head yet, or idle after an answer
+ * for at least {@code limits.request_timeout_ms}) is closed to make room; only if there is none is the new
+ * connection closed at once. Silent connections from one address are so bounded before any request
  * arrives, and cannot lock out a client of the same address that does send requests (a health check).</li>
  * <li>A connection must send a request head within {@code limits.request_timeout_ms} of its accept, and a request
  * its body within that time of its head; otherwise it gets a 408 JSON answer when one can still be written, and is
@@ -36,7 +37,7 @@ import java.util.Set;
  * <li>The node keeps {@code limits.fd_reserve} file descriptors below the process's open-file limit for loopback
  * clients (health, admin) and its own files: once the node's open connections reach the limit minus the reserve, a
  * new connection from any other address is closed at once; a loopback connection may use half of the reserve, and
- * beyond that takes the place of the oldest connection without a request head.</li>
+ * beyond that takes the place of the oldest connection without a request in progress.</li>
  * </ul>
  * Lives on its instance's event loop; the counts it shares with the other instances are {@link GatewayStats}'.
  * The request decoder of each connection is replaced by a {@link FramingDecoder}.
@@ -52,7 +53,10 @@ final class ConnectionGate {
   private final LiveSettings live;
   private final GatewayStats stats;
   private final Map<HttpConnection, Tracked> tracked = new HashMap<>();
-  /** Connections of this instance that have not sent a request head yet, oldest first: per address, and all. */
+  /**
+   * Connections of this instance without a request in progress (no request head yet, or idle after an answer), oldest
+   * first: per address, and all. These make room for new connections.
+   */
   private final Map<String, LinkedHashSet<Tracked>> waiting = new HashMap<>();
   private final LinkedHashSet<Tracked> allWaiting = new LinkedHashSet<>();
 
@@ -104,8 +108,7 @@ final class ConnectionGate {
     }
     t.holdsSlot = true;
     tracked.put(connection, t);
-    waiting.computeIfAbsent(peer, p -> new LinkedHashSet<>()).add(t);
-    allWaiting.add(t);
+    await(t);
     if (connection instanceof ConnectionBase base && base.channel().pipeline().get(FramingDecoder.NAME) != null) {
       base.channel().pipeline().replace(FramingDecoder.NAME, FramingDecoder.NAME, new FramingDecoder(options));
     }
@@ -117,9 +120,7 @@ final class ConnectionGate {
     return request -> {
       Tracked t = tracked.get(request.connection());
       if (t != null) {
-        if (t.current == null) {
-          unwait(t);
-        }
+        unwait(t);
         t.current = request;
         t.idleSeen = false;
         arm(t);
@@ -178,6 +179,7 @@ final class ConnectionGate {
         t.connection.close(); // idle keep-alive: the client may open a new connection when it needs one
       } else {
         t.idleSeen = true;
+        await(t); // idle: it may make room for a new connection until it is closed
         arm(t);
       }
     } else if (!request.isEnded()) {
@@ -206,9 +208,9 @@ final class ConnectionGate {
   }
 
   /**
-   * Closes the oldest connection of this instance that has not sent a request head, from {@code peer} (any address
-   * when null), to make room for a new one: a flood of silent connections then cannot lock out a client that sends
-   * requests, such as a health check from the same host. Returns it, or null when there is none.
+   * Closes the oldest connection of this instance without a request in progress, from {@code peer} (any address
+   * when null), to make room for a new one: a flood of silent or idle connections then cannot lock out a client that
+   * sends requests, such as a health check from the same host. Returns it, or null when there is none.
    */
   private Tracked evictOldest(String peer) {
     Set<Tracked> from = peer == null ? allWaiting : waiting.get(peer);
@@ -226,6 +228,11 @@ final class ConnectionGate {
         t.peer, "the oldest connection without a request made room for a new one");
     t.connection.close();
     return t;
+  }
+
+  private void await(Tracked t) {
+    waiting.computeIfAbsent(t.peer, p -> new LinkedHashSet<>()).add(t);
+    allWaiting.add(t);
   }
 
   private void unwait(Tracked t) {

@@ -153,6 +153,34 @@ class ConnectionGateTest {
   }
 
   @Test
+  void idleKeepAliveConnectionsMakeRoomForANewClientOfTheirAddress(Vertx vertx) throws Exception {
+    Gateway g = deploy(vertx, new JsonObject().put("limits.max_connections_per_address", 3)
+        .put("limits.request_timeout_ms", 2000).put("http.instances", 1));
+    List<Socket> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) { // each asks once and stays open: all the address's slots are held
+        Socket s = new Socket("127.0.0.1", g.port());
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(200, RawHttp.read(s.getInputStream(), false).status());
+        idle.add(s);
+      }
+      long answered = System.currentTimeMillis();
+      HttpClient client = vertx.createHttpClient();
+      // refused at first (the three are not idle for long yet), then one of them makes room
+      Http.Answer health = Http.poll(vertx, client, g.port(), "/health/live", a -> a.status() == 200, 20_000).await();
+      long waitedMs = System.currentTimeMillis() - answered;
+      assertEquals(200, health.status());
+      assertTrue(g.stats().rejectedByReason.count("connection_evicted") >= 1,
+          "an idle connection was evicted (after " + waitedMs + " ms), not closed by its idle deadline");
+    } finally {
+      for (Socket s : idle) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void theFdReserveIsKeptForLoopbackClients() {
     long limit = 20_000;
     assertTrue(ConnectionGate.admits(18_976, limit, 1024, false));
