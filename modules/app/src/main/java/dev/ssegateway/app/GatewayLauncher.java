@@ -3,7 +3,11 @@ package dev.ssegateway.app;
 import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.SettingsException;
+import dev.ssegateway.gateway.MetricLabels;
 import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -90,11 +94,24 @@ public final class GatewayLauncher extends VertxApplication {
       if (eventBus.getHost() == null) {
         eventBus.setHost(ClusterConfig.eventBusHost());
       }
-      // Vert.x's own HTTP server and event bus metrics, in the Prometheus registry that /metrics scrapes
-      if (context.vertxOptions().getMetricsOptions() == null || !context.vertxOptions().getMetricsOptions().isEnabled()) {
-        context.vertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+    }
+
+    /**
+     * Vert.x's own HTTP server and event bus metrics, in the Prometheus registry that /metrics scrapes, with the
+     * label bounds in place before its first meter ({@link MetricLabels}). Runs before {@link #beforeStartingVertx}.
+     */
+    @Override
+    public VertxBuilder createVertxBuilder(VertxOptions options) {
+      if (options.getMetricsOptions() == null || !options.getMetricsOptions().isEnabled()) {
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
       }
+      VertxBuilder builder = Vertx.builder().with(options);
+      if (options.getMetricsOptions() instanceof MicrometerMetricsOptions micrometer && micrometer.isEnabled()
+          && micrometer.getPrometheusOptions() != null && micrometer.getPrometheusOptions().isEnabled()) {
+        builder.withMetrics(MetricLabels.metricsFactory());
+      }
+      return builder;
     }
 
     @Override

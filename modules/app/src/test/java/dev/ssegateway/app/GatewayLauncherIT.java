@@ -105,4 +105,26 @@ class GatewayLauncherIT {
       assertTrue(code == 0 || code == 143, "exit code " + code + "\n" + p.output());
     }
   }
+
+  @Test
+  void theJarsMetricsKeepClientChosenLabelsBounded() throws Exception {
+    Path file = conf(new JsonObject().put("node_id", "itnode")
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)));
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", file.toString())) {
+      int port = p.awaitReady(60_000);
+      HttpClient client = vertx.createHttpClient();
+      for (String method : List.of("BREWAAA", "BREWAAB", "BREWAAC")) {
+        int status = client.request(new RequestOptions().setMethod(HttpMethod.valueOf(method)).setHost("127.0.0.1")
+                .setPort(port).setURI("/r/" + method))
+            .compose(r -> r.send()).map(r -> r.statusCode()).await(10, TimeUnit.SECONDS);
+        assertEquals(405, status);
+      }
+      String metrics = client.request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
+          .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toString();
+      assertTrue(metrics.contains("vertx_http_server_requests_total{code=\"405\",method=\"OTHER\""), metrics);
+      assertTrue(!metrics.contains("BREWAA"), "no series carries a client's method name");
+      int code = p.terminate(30_000);
+      assertTrue(code == 0 || code == 143, "exit code " + code + "\n" + p.output());
+    }
+  }
 }

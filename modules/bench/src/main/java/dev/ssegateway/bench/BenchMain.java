@@ -17,6 +17,7 @@ import java.util.Map;
  * raw-server [--host H] [--port P] [--instances N] [--heartbeat-ms MS]      the raw SSE ceiling server
  * scenario NAME --target gateway|nchan|raw --port P --pid PID --out FILE [--label L] [--streams N]
  *          [--rate R] [--warmup S] [--duration S] [--procs K] [--hold S] [--step S] ...
+ * silent --port P --pid PID --count N [--slowloris true] [--hold S]         connections that never send a request
  * table FILE...                                                             Markdown tables with ratios
  * receiver ...                                                              (child process, internal)
  * </pre>
@@ -63,6 +64,17 @@ public final class BenchMain {
           vertx.close().await();
         }
         System.exit(code);
+      }
+      case "silent" -> {
+        Map<String, String> o = options(rest, 0);
+        Vertx vertx = Vertx.vertx();
+        try {
+          SilentConnections.run(vertx, Integer.parseInt(o.get("port")), Long.parseLong(o.get("pid")),
+              Integer.parseInt(o.getOrDefault("count", "15000")), "true".equals(o.get("slowloris")),
+              Integer.parseInt(o.getOrDefault("hold", "60")));
+        } finally {
+          vertx.close().await();
+        }
       }
       case "table" -> {
         List<Path> files = new ArrayList<>();

@@ -69,6 +69,12 @@ public final class GatewaySettings {
       "open streams per client IP address on this node; beyond it new streams get 429 with Retry-After");
   public static final Setting<Integer> MAX_HEADER_BYTES = Setting.integer("limits.max_header_bytes", 8192, 1024,
       1024 * 1024, RESTART, "largest request header block, in bytes; larger requests get 431");
+  public static final Setting<Integer> REQUEST_TIMEOUT_MS = Setting.integer("limits.request_timeout_ms", 10_000, 100,
+      600_000, LIVE, "time a connection has to send a request head, and a request its body, before it is closed "
+      + "(408); idle keep-alive connections are closed after 1-2 times this; streams are never affected");
+  public static final Setting<Integer> FD_RESERVE = Setting.integer("limits.fd_reserve", 1024, 64, 1_000_000, LIVE,
+      "file descriptors kept free for loopback clients (health, admin) and the node's own files: beyond the "
+      + "process's open-file limit minus this, new connections from other addresses are closed at once");
   public static final Setting<Integer> SHUTDOWN_RETRY_JITTER_MS = Setting.integer("shutdown.retry_jitter_ms", 5000, 0,
       600_000, LIVE, "on shutdown each stream is told to retry after retry_ms plus a random 0..this, in ms");
   public static final Setting<Integer> SHUTDOWN_DRAIN_MS = Setting.integer("shutdown.drain_ms", 5000, 0, 60_000, LIVE,
@@ -114,7 +120,8 @@ public final class GatewaySettings {
       HTTP_WEBROOT, HTTP_INSTANCES,
       HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
       HISTORY_MAX_BYTES, MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
-      MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, SHUTDOWN_RETRY_JITTER_MS, SHUTDOWN_DRAIN_MS,
+      MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, REQUEST_TIMEOUT_MS, FD_RESERVE, SHUTDOWN_RETRY_JITTER_MS,
+      SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
       AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,

@@ -51,6 +51,8 @@ class SettingsValidatorTest {
     INTEGERS.put("config.scan_ms", new int[] {1000, 100, 60000});
     INTEGERS.put("limits.max_connections_per_address", new int[] {10_000, 1, 10_000_000});
     INTEGERS.put("limits.max_header_bytes", new int[] {8192, 1024, 1024 * 1024});
+    INTEGERS.put("limits.request_timeout_ms", new int[] {10_000, 100, 600_000});
+    INTEGERS.put("limits.fd_reserve", new int[] {1024, 64, 1_000_000});
     INTEGERS.put("shutdown.retry_jitter_ms", new int[] {5000, 0, 600_000});
     INTEGERS.put("shutdown.drain_ms", new int[] {5000, 0, 60_000});
     TEXTS.put("auth.jwt_secret", new String[] {"abc.DEF-123", "with space"});

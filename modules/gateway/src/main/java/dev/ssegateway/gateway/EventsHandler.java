@@ -8,6 +8,7 @@ import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /events?topic=A&topic=B}: validates the request, opens the stream with the wire contract's
@@ -27,8 +29,12 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final Lane lane;
   private final GatewayStats stats;
   private final LiveSettings live;
+  private final Consumer<HttpConnection> streamOpened;
 
-  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live) {
+  /** {@code streamOpened} is told of each connection whose request became a stream ({@link ConnectionGate}). */
+  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live,
+                Consumer<HttpConnection> streamOpened) {
+    this.streamOpened = streamOpened;
     this.fanOut = fanOut;
     this.lane = lane;
     this.stats = stats;
@@ -118,6 +124,7 @@ final class EventsHandler implements Handler<RoutingContext> {
     }
     stats.openStreams.increment();
     stats.streamsOpened.increment();
+    streamOpened.accept(request.connection());
     StreamConnection c = new StreamConnection(response,
         request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
         System.currentTimeMillis());

@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -37,12 +36,15 @@ public final class GatewayMetrics {
     this.registry = registry;
   }
 
-  /** Vert.x's Prometheus registry when Vert.x metrics are enabled with Prometheus, else a registry of its own. */
+  /**
+   * Vert.x's Prometheus registry when Vert.x metrics are enabled with Prometheus (its labels bounded when it comes from
+   * {@link MetricLabels#metricsFactory()}, as in the app), else a registry of its own with bounded labels.
+   */
   static GatewayMetrics create(Vertx vertx) {
     if (vertx.isMetricsEnabled() && BackendRegistries.getDefaultNow() instanceof PrometheusMeterRegistry shared) {
       return new GatewayMetrics(shared);
     }
-    return new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    return new GatewayMetrics(MetricLabels.newRegistry());
   }
 
   /** Where more series can be registered (the app adds config reloads and publisher failures). */
@@ -69,6 +71,8 @@ public final class GatewayMetrics {
           .tag("topics", TOPIC_BUCKETS[i]).register(r);
     }
     counter(r, "sse.streams.opened", "Streams accepted (reconnects included)", stats, s -> s.streamsOpened.sum());
+    Gauge.builder("sse.open.connections", stats, s -> s.openConnections.get())
+        .description("Open HTTP connections, streams included, counted from accept").register(r);
     counter(r, "sse.events.received", "Events taken from the event bus (health probes not included)", stats,
         s -> s.eventsReceived.sum());
     counter(r, "sse.health.probes.received", "Health probe events taken from the event bus", stats,

@@ -28,6 +28,11 @@ public final class GatewayStats {
   public final LongAdder rejectedRequests = new LongAdder();
   /** Open streams per client address, for {@code limits.max_connections_per_address}. */
   final AddressCounts perAddress = new AddressCounts();
+  /** Connections per client address that are not (yet) streams, counted from accept ({@link ConnectionGate}). */
+  final AddressCounts notStreamsPerAddress = new AddressCounts();
+  /** Open HTTP connections on this node, streams included, counted from accept ({@link ConnectionGate}). */
+  public final java.util.concurrent.atomic.AtomicInteger openConnections =
+      new java.util.concurrent.atomic.AtomicInteger();
   public final AtomicLong historyBytes = new AtomicLong();
   public final AtomicLong historyEvents = new AtomicLong();
   /** {@link #eventsDropped} split by reason code ({@code too_large}, {@code not_an_event}, ...): a small fixed set. */

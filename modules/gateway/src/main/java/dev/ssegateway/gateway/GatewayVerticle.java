@@ -1,6 +1,7 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.BusAddresses;
+import dev.ssegateway.core.Cursor;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import io.vertx.core.Future;
@@ -19,6 +20,9 @@ import java.util.List;
  * settings applied to them.
  */
 public final class GatewayVerticle extends VerticleBase {
+
+  /** The longest topic name ({@code Topics}). */
+  private static final int TOPIC_MAX_CHARS = 128;
 
   private final FanOut fanOut;
   private final GatewayStats stats;
@@ -51,9 +55,11 @@ public final class GatewayVerticle extends VerticleBase {
     fanOut.attach(lane);
     settingsConsumer = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_LOCAL,
         msg -> lane.reconfigure(live.current()));
+    ConnectionGate gate = new ConnectionGate(vertx, live, stats);
     Router router = Router.router(vertx);
+    HttpRefusals.mount(router, stats);
     Cors.mount(router, settings);
-    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live));
+    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, gate::streamOpened));
     routes.forEach(r -> r.mount(router));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
@@ -64,14 +70,36 @@ public final class GatewayVerticle extends VerticleBase {
         // stream under the client's flow-control window (64 KiB by default), where a burst reads as a slow
         // consumer; an h2c upgrade request is answered in HTTP/1.1 instead.
         .setHttp2ClearTextEnabled(false)
-        .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES));
+        .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES))
+        .setMaxInitialLineLength(maxRequestLineBytes(settings));
     if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
           .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
     }
-    server = vertx.createHttpServer(options).requestHandler(router);
+    server = vertx.createHttpServer(options)
+        .connectionHandler(connection -> gate.accept(connection, options))
+        .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
+        .requestHandler(gate.requests(request -> {
+          if (!HttpRefusals.refusedPath(request, stats)) {
+            router.handle(request);
+          }
+        }));
     return settingsConsumer.completion().compose(v -> server.listen()).onSuccess(s -> boundPorts.add(s.actualPort()));
+  }
+
+  /**
+   * The longest request line accepted: a stream request within the documented limits always fits, that is
+   * {@code limits.max_topics_per_connection} topics of 128 characters and a {@code lastEventId} of
+   * {@link Cursor#MAX_TEXT_LENGTH} characters, every character percent-encoded (3 bytes), with their parameter
+   * names; never less than 32 KiB. Sized from the settings at start (the option needs a restart).
+   */
+  static int maxRequestLineBytes(GatewaySettings settings) {
+    long topics = (long) settings.get(GatewaySettings.MAX_TOPICS_PER_CONNECTION)
+        * ("&topic=".length() + 3L * TOPIC_MAX_CHARS);
+    long cursor = "&lastEventId=".length() + 3L * Cursor.MAX_TEXT_LENGTH;
+    long line = "GET /events? HTTP/1.1".length() + topics + cursor;
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(32 * 1024, line));
   }
 
   @Override

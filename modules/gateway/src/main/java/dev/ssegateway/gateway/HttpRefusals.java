@@ -1,0 +1,164 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.core.HttpErrors;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The refusals that Vert.x and vertx-web make on their own, in the README's format: a status and a JSON body
+ * {@code {"error","message"}} instead of an HTML page, plain text or an empty body. Covers requests the HTTP
+ * decoder refuses before any route (414, 431, 400 for a malformed or ambiguously framed request: the connection
+ * is closed after the answer) and the router's own failures (404 unknown path, 405, 400 bad percent-encoding or
+ * missing {@code Host}, 403 CORS refusal, 500). A client can cause these at will, so they are logged at most
+ * once per cause and window ({@link RateLimitedLog}).
+ */
+final class HttpRefusals {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpRefusals.class);
+  private static final RateLimitedLog REFUSED_LOG = new RateLimitedLog(LOG, 10_000);
+  private static final int MAX_ECHO = 200;
+  /** Statuses the router may produce without a handler of ours having answered. */
+  private static final List<Integer> ROUTER_STATUSES = List.of(400, 401, 403, 404, 405, 406, 408, 411, 413, 414, 415,
+      429, 431, 500, 501, 502, 503);
+
+  private HttpRefusals() {
+  }
+
+  /** Makes every failure {@code router} answers itself a JSON refusal. */
+  static void mount(Router router, GatewayStats stats) {
+    for (int status : ROUTER_STATUSES) {
+      router.errorHandler(status, ctx -> routerFailure(ctx, stats));
+    }
+  }
+
+  /** For {@code HttpServer#invalidRequestHandler}: the request the decoder could not read; answers and closes. */
+  static void invalidRequest(HttpServerRequest request, GatewayStats stats) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String code;
+    String message;
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      code = "uri_too_long";
+      message = "the request line is longer than the server accepts (see README, Limits)";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      code = "headers_too_large";
+      message = "the request headers are larger than limits.max_header_bytes";
+    } else {
+      status = 400;
+      code = cause instanceof FramingDecoder.AmbiguousFraming ? "ambiguous_framing" : "bad_request";
+      message = cause instanceof FramingDecoder.AmbiguousFraming ? cause.getMessage()
+          : "the request could not be parsed as HTTP/1.1: "
+              + echo(String.valueOf(cause == null ? "?" : cause.getMessage()));
+    }
+    stats.rejected(code);
+    REFUSED_LOG.warn("decoder_" + code, "event=request_refused status={} error={} peer={} message=\"{}\"", status,
+        code, peer(request), message);
+    HttpServerResponse response = request.response();
+    response.putHeader("Connection", "close");
+    HttpErrors.send(response, status, code, message);
+    request.connection().close();
+  }
+
+  private static void routerFailure(RoutingContext ctx, GatewayStats stats) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    Throwable failure = ctx.failure();
+    HttpServerRequest request = ctx.request();
+    String code;
+    String message;
+    switch (status) {
+      case 404 -> {
+        code = "not_found";
+        message = "no endpoint at " + echo(request.path()) + " (see README, Endpoints)";
+      }
+      case 405 -> {
+        code = "method_not_allowed";
+        message = "method " + echo(request.method().name()) + " is not allowed on " + echo(request.path());
+      }
+      case 403 -> {
+        code = "forbidden";
+        message = failure != null && String.valueOf(failure.getMessage()).startsWith("CORS")
+            ? "origin " + echo(String.valueOf(request.getHeader("Origin"))) + " is not in cors.allowed_origins"
+            : "this request is not allowed";
+      }
+      case 400 -> {
+        message = failure == null ? "the request is malformed" : echo(describe(failure));
+        code = message.contains("'Host' header") ? "missing_host" : "bad_request";
+      }
+      case 500 -> {
+        code = "internal_error";
+        message = "the request could not be handled";
+      }
+      default -> {
+        code = "http_" + status;
+        message = failure == null || failure.getMessage() == null ? "request refused" : echo(failure.getMessage());
+      }
+    }
+    String cause = "router_" + status + (failure == null ? "" : "_" + failure.getClass().getSimpleName());
+    if (status >= 500 && failure != null) { // a bug of ours: with its stack trace, still at most once per window
+      REFUSED_LOG.warn(cause, "event=request_refused status={} error={} peer={} cause=\"{}\"", status, code,
+          peer(request), echo(String.valueOf(failure)), failure);
+    } else if (status >= 500 || status == 400) {
+      REFUSED_LOG.warn(cause, "event=request_refused status={} error={} peer={} cause=\"{}\"", status, code,
+          peer(request), failure == null ? "-" : echo(String.valueOf(failure)));
+    }
+    stats.rejected(code);
+    HttpErrors.send(ctx.response(), status, code, message);
+  }
+
+  /**
+   * Refuses a request whose path has a malformed percent-encoding (400 {@code bad_encoding}) before the router, which
+   * would answer it 500; returns whether it did.
+   */
+  static boolean refusedPath(HttpServerRequest request, GatewayStats stats) {
+    String path = request.path();
+    if (path == null) {
+      return false;
+    }
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
+          || Character.digit(path.charAt(i + 2), 16) < 0) {
+        stats.rejected("bad_encoding");
+        REFUSED_LOG.warn("bad_encoding", "event=request_refused status=400 error=bad_encoding peer={} path=\"{}\"",
+            peer(request), echo(path));
+        HttpErrors.send(request.response(), 400, "bad_encoding", "the path has a malformed percent-encoding at "
+            + "index " + i + ": " + echo(path));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The innermost message of a routing failure (vertx-web wraps decoding errors in a plain "Bad Request"). */
+  private static String describe(Throwable failure) {
+    Throwable t = failure;
+    for (int depth = 0; t.getCause() != null && depth < 5; depth++) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? "the request is malformed" : t.getMessage();
+  }
+
+  private static String peer(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "?" : request.remoteAddress().host();
+  }
+
+  /** Client text for a message or a log line: at most {@value #MAX_ECHO} characters, controls replaced. */
+  static String echo(String text) {
+    String cut = text.length() > MAX_ECHO ? text.substring(0, MAX_ECHO) + "..." : text;
+    StringBuilder out = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      out.append(c < 0x20 || c == 0x7f || c == '"' ? '?' : c);
+    }
+    return out.toString();
+  }
+}
