@@ -43,6 +43,16 @@ public final class FanOut extends VerticleBase {
   static final String UNREADABLE = "unreadable_body";
   static final String ENCODE_FAILED = "encode_failed";
   static final String INTERNAL_ERROR = "internal_error";
+  static final String SEQ_OUT_OF_WINDOW = "seq_out_of_window";
+  /**
+   * How far ahead of its origin's window a seq may be: one hour, in microseconds. Sequences start from the
+   * publisher's clock in microseconds (or just above what the cluster has seen from the origin) and grow by one
+   * per event, so a genuine seq is never far above both the last one seen from its origin and this node's clock
+   * in microseconds; one hour covers clock skew between members and any burst. A seq beyond it (a forged or
+   * corrupt one such as {@code Long.MAX_VALUE}) would make every later event of the origin look like a
+   * duplicate: it is refused instead.
+   */
+  static final long MAX_SEQ_AHEAD = java.util.concurrent.TimeUnit.HOURS.toMicros(1);
 
   /** Per origin: the last seq seen and the seq from which this node has seen every event. */
   private static final class OriginState {
@@ -195,6 +205,11 @@ public final class FanOut extends VerticleBase {
    */
   private boolean accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
                          GatewaySettings settings) {
+    OriginState seen = origins.get(origin);
+    if (outsideWindow(seq, seen == null ? 0 : seen.last, System.currentTimeMillis() * 1000L)) {
+      refuseOutOfWindow(topic, origin, seq, seen == null ? 0 : seen.last);
+      return false;
+    }
     if (isDuplicate(origin, seq)) {
       stats.duplicatesIgnored.increment();
       return false;
@@ -234,6 +249,28 @@ public final class FanOut extends VerticleBase {
       lane.post(() -> lane.deliver(ready));
     }
     return true;
+  }
+
+  /** Whether {@code seq} is more than {@link #MAX_SEQ_AHEAD} above both the origin's last seq and the clock. */
+  static boolean outsideWindow(long seq, long last, long nowMicros) {
+    return seq - Math.max(last, nowMicros) > MAX_SEQ_AHEAD;
+  }
+
+  /**
+   * Counts and logs an event whose seq is outside its origin's window and tells the topic's live streams with a
+   * {@code dropped} notice. The position does not move (the seq cannot become part of any id), so the notice
+   * carries the current position as its id and is not kept in the history.
+   */
+  private void refuseOutOfWindow(String topic, String origin, long seq, long last) {
+    String id = origin + ":" + Cursor.formatSeq(seq);
+    String message = "seq is more than " + MAX_SEQ_AHEAD + " (one hour in microseconds) above both the last seq"
+        + " seen from origin " + origin + " (" + Cursor.formatSeq(last) + ") and this node's clock";
+    dropped(SEQ_OUT_OF_WINDOW, id, topic, message);
+    EncodedEvent notice = new EncodedEvent(topic, origin, 0, arrivals, position, WireNames.DROPPED,
+        droppedNotice(id, topic, SEQ_OUT_OF_WINDOW, message), System.currentTimeMillis(), 0);
+    for (Lane lane : lanes) {
+      lane.post(() -> lane.deliver(notice));
+    }
   }
 
   /** Whether this node already took {@code origin}'s event {@code seq} (or a later one). */
