@@ -4,6 +4,7 @@ import dev.ssegateway.config.AdminConfigHandler;
 import dev.ssegateway.config.ConfigStatus;
 import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
+import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
@@ -16,6 +17,8 @@ import dev.ssegateway.publisher.TickerPublisher;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import org.slf4j.Logger;
@@ -74,7 +77,8 @@ public final class AppVerticle extends VerticleBase {
     logOverrides(overrides);
     String node = settings.nodeId(EventPublisher.randomName());
     nodeName = node;
-    return EventPublisher.join(vertx, clusterManager, node, clock)
+    return answerOriginSeq()
+        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock))
         .onFailure(e -> {
           if (e instanceof OriginClaim.TakenException taken) {
             LOG.error("event=node_id_taken node={} holder=\"{}\" message=\"{}\"", node, taken.holder(),
@@ -85,6 +89,27 @@ public final class AppVerticle extends VerticleBase {
           publisher = p;
           return startNode(errors, env, settings, node, p);
         });
+  }
+
+  /**
+   * In a cluster: answers other members' "highest seq you have seen from origin X" (a (re)joining origin asks
+   * every member, {@code EventPublisher.join}) from this node's fan-out. Registered cluster-wide before this
+   * node's gateway takes its first event; a fan-out not started yet has seen nothing (0).
+   */
+  private Future<Void> answerOriginSeq() {
+    if (clusterManager == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().<String>consumer(BusAddresses.originSeq(clusterManager.getNodeId()), m ->
+        vertx.eventBus().<Long>request(BusAddresses.ORIGIN_SEQ_LOCAL, m.body()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            m.reply(ar.result().body());
+          } else if (ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+            m.reply(0L);
+          } else {
+            m.fail(500, ar.cause().toString());
+          }
+        })).completion();
   }
 
   private Future<?> startNode(UncaughtErrors errors, Map<String, String> env, GatewaySettings settings, String node,

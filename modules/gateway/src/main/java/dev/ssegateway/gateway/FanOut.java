@@ -85,6 +85,11 @@ public final class FanOut extends VerticleBase {
   public Future<?> start() {
     hub = context;
     vertx.setPeriodic(SWEEP_MS, id -> sweep());
+    // before the first event: a member asking for an origin's highest seq never misses one this node took
+    vertx.eventBus().<String>localConsumer(BusAddresses.ORIGIN_SEQ_LOCAL, m -> {
+      OriginState state = m.body() == null ? null : origins.get(m.body());
+      m.reply(state == null ? 0L : state.last);
+    });
     consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
     return consumer.completion();
   }

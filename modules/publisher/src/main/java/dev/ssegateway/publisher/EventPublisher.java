@@ -81,7 +81,9 @@ public final class EventPublisher implements Shareable {
    * Installs this member's publisher for {@code origin} after claiming the name in the cluster
    * ({@link OriginClaim}; {@code clusterManager} null for a node that is not clustered). Fails with
    * {@link OriginClaim.TakenException} when a live member holds the name: the caller must not serve or
-   * publish then. {@code clock} is the wall clock sequences start from (microseconds).
+   * publish then. The first sequence is above both {@code clock} (in microseconds) and the highest sequence any
+   * live member has seen from {@code origin} (asked once; a member with a gateway answers from its fan-out), so
+   * a restart on a clock stepped back never reuses a number.
    */
   public static Future<EventPublisher> join(Vertx vertx, ClusterManager clusterManager, String origin, Clock clock) {
     if (Cursor.originProblem(origin) != null) {
@@ -93,7 +95,9 @@ public final class EventPublisher implements Shareable {
       return Future.succeededFuture(existing);
     }
     return OriginClaim.claim(vertx, clusterManager, origin)
-        .map(claim -> install(vertx, origin, clock, 0, claim));
+        .compose(claim -> SeqHighWater.ask(vertx, clusterManager, origin)
+            .recover(e -> claim.release().transform(x -> Future.failedFuture(e)))
+            .map(highest -> install(vertx, origin, clock, highest, claim)));
   }
 
   /** Gives up this member's claim of its origin name (a stopping member); see {@link OriginClaim#release()}. */
