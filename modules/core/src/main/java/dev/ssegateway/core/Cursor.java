@@ -19,9 +19,22 @@ public final class Cursor {
   public static final Cursor EMPTY = new Cursor(new TreeMap<>());
   /** The text of {@link #EMPTY}. */
   public static final String EMPTY_TEXT = "-";
-  public static final int MAX_TEXT_LENGTH = 4096;
-  public static final int MAX_ORIGINS = 64;
-  private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+  /** Longest origin name. */
+  public static final int MAX_ORIGIN_LENGTH = 32;
+  /** Longest seq in base 36: {@code Long.MAX_VALUE} is 13 characters. */
+  public static final int MAX_SEQ_LENGTH = Long.toString(Long.MAX_VALUE, 36).length();
+  /**
+   * Most origins an id names. A gateway never names more (it refuses events of a further origin, reason
+   * {@code too_many_origins}, and prunes origins that left, see the fan-out), so every id it sends is one
+   * {@link #parse} accepts.
+   */
+  public static final int MAX_ORIGINS = 128;
+  /**
+   * Longest id text: {@link #MAX_ORIGINS} entries of the longest origin and seq, with their {@code :} and
+   * {@code ,} (6,015 characters). Derived, so that no id a gateway sends is refused as too long.
+   */
+  public static final int MAX_TEXT_LENGTH = MAX_ORIGINS * (MAX_ORIGIN_LENGTH + 1 + MAX_SEQ_LENGTH + 1) - 1;
+  private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_ORIGIN_LENGTH + "}");
 
   private final TreeMap<String, Long> positions;
 

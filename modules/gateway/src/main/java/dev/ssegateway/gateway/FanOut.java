@@ -44,6 +44,7 @@ public final class FanOut extends VerticleBase {
   static final String ENCODE_FAILED = "encode_failed";
   static final String INTERNAL_ERROR = "internal_error";
   static final String SEQ_OUT_OF_WINDOW = "seq_out_of_window";
+  static final String TOO_MANY_ORIGINS = "too_many_origins";
   /**
    * How far ahead of its origin's window a seq may be: one hour, in microseconds. Sequences start from the
    * publisher's clock in microseconds (or just above what the cluster has seen from the origin) and grow by one
@@ -212,7 +213,15 @@ public final class FanOut extends VerticleBase {
                          GatewaySettings settings) {
     OriginState seen = origins.get(origin);
     if (outsideWindow(seq, seen == null ? 0 : seen.last, System.currentTimeMillis() * 1000L)) {
-      refuseOutOfWindow(topic, origin, seq, seen == null ? 0 : seen.last);
+      refuseLive(topic, origin, seq, SEQ_OUT_OF_WINDOW, "seq is more than " + MAX_SEQ_AHEAD + " (one hour in"
+          + " microseconds) above both the last seq seen from origin " + origin + " ("
+          + Cursor.formatSeq(seen == null ? 0 : seen.last) + ") and this node's clock");
+      return false;
+    }
+    if (position.position(origin) < 0 && position.positions().size() >= Cursor.MAX_ORIGINS) {
+      // every id this node sends must be one it (and every node) accepts back: never more than MAX_ORIGINS
+      refuseLive(topic, origin, seq, TOO_MANY_ORIGINS, "the stream position already names " + Cursor.MAX_ORIGINS
+          + " origins (live members and origins whose events are still in the history)");
       return false;
     }
     if (isDuplicate(origin, seq)) {
@@ -262,17 +271,16 @@ public final class FanOut extends VerticleBase {
   }
 
   /**
-   * Counts and logs an event whose seq is outside its origin's window and tells the topic's live streams with a
-   * {@code dropped} notice. The position does not move (the seq cannot become part of any id), so the notice
-   * carries the current position as its id and is not kept in the history.
+   * Counts and logs a refused event that has an id (its seq outside its origin's window, or one origin too many)
+   * and tells the topic's live streams with a {@code dropped} notice. The position does not move (the event's id
+   * cannot become part of any id), so the notice carries the current position as its id and is not kept in the
+   * history.
    */
-  private void refuseOutOfWindow(String topic, String origin, long seq, long last) {
+  private void refuseLive(String topic, String origin, long seq, String reason, String message) {
     String id = origin + ":" + Cursor.formatSeq(seq);
-    String message = "seq is more than " + MAX_SEQ_AHEAD + " (one hour in microseconds) above both the last seq"
-        + " seen from origin " + origin + " (" + Cursor.formatSeq(last) + ") and this node's clock";
-    dropped(SEQ_OUT_OF_WINDOW, id, topic, message);
+    dropped(reason, id, topic, message);
     EncodedEvent notice = new EncodedEvent(topic, origin, 0, arrivals, position, WireNames.DROPPED,
-        droppedNotice(id, topic, SEQ_OUT_OF_WINDOW, message), System.currentTimeMillis(), 0);
+        droppedNotice(id, topic, reason, message), System.currentTimeMillis(), 0);
     for (Lane lane : lanes) {
       lane.post(() -> lane.deliver(notice));
     }

@@ -1,6 +1,7 @@
 package dev.ssegateway.gateway;
 
 import dev.ssegateway.core.BusAddresses;
+import dev.ssegateway.core.Cursor;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import io.vertx.core.Future;
@@ -66,7 +67,9 @@ public final class GatewayVerticle extends VerticleBase {
         // stream under the client's flow-control window (64 KiB by default), where a burst reads as a slow
         // consumer; an h2c upgrade request is answered in HTTP/1.1 instead.
         .setHttp2ClearTextEnabled(false)
-        .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES));
+        .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES))
+        // room for the longest id as a percent-encoded lastEventId parameter (the browser client's resume)
+        .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + 3 * Cursor.MAX_TEXT_LENGTH);
     if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
