@@ -55,11 +55,24 @@ public final class FanOut extends VerticleBase {
    */
   static final long MAX_SEQ_AHEAD = java.util.concurrent.TimeUnit.HOURS.toMicros(1);
 
-  /** Per origin: the last seq seen and the seq from which this node has seen every event. */
+  /**
+   * How long after {@code history.max_age_ms} an origin's last event must have arrived before the origin is pruned
+   * from new ids: covers the spread between nodes' arrivals and sweeps, so no node still holds its events.
+   */
+  static final long PRUNE_MARGIN_MS = 5000;
+  /** Pruned origins remembered (last seq, coverage) beyond the ones ids name; the oldest are forgotten. */
+  static final int MAX_PRUNED_ORIGINS = 10_000;
+
+  /**
+   * Per origin: the last seq seen, the seq from which this node has seen every event, and when its last event
+   * arrived. Kept after the origin is pruned from ids, so that its seqs still dedup, a resume naming it is
+   * answered without a {@code reset}, and a rejoining origin learns its high-water mark.
+   */
   private static final class OriginState {
     final String name;
     long last;
     long coveredFrom;
+    long lastArrivalMs;
 
     OriginState(String name) {
       this.name = name;
@@ -250,6 +263,7 @@ public final class FanOut extends VerticleBase {
       state.coveredFrom = seq;
     }
     state.last = seq;
+    state.lastArrivalMs = now;
     position = next;
     arrivals++;
     if (Topics.PROBE_TOPIC.equals(topic)) {
@@ -337,6 +351,46 @@ public final class FanOut extends VerticleBase {
     historyBytes = total;
     stats.historyBytes.set(total);
     stats.historyEvents.set(retained);
+    pruneOrigins(System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS) - PRUNE_MARGIN_MS);
+  }
+
+  /**
+   * Drops from the position (so from every new id) each origin whose last event arrived before {@code before}:
+   * history.max_age_ms plus a margin ago, so none of its events is retained here or on any node with the same
+   * history settings. A member that left is pruned this way; a live gateway never is (its health probe arrives
+   * every second); a quiet publisher comes back into ids with its next event, which nobody has seen. Its state
+   * stays (bounded by {@link #MAX_PRUNED_ORIGINS}).
+   */
+  private void pruneOrigins(long before) {
+    List<OriginState> pruned = new ArrayList<>();
+    for (OriginState state : origins.values()) {
+      if (state.lastArrivalMs < before) {
+        if (position.position(state.name) >= 0) {
+          position = position.without(state.name);
+          LOG.info("event=origin_pruned origin={} last_seq={} reason=\"no event for history.max_age_ms + {} ms\"",
+              state.name, Cursor.formatSeq(state.last), PRUNE_MARGIN_MS);
+        }
+        pruned.add(state);
+      }
+    }
+    if (pruned.size() > MAX_PRUNED_ORIGINS) {
+      pruned.sort(Comparator.comparingLong(st -> st.lastArrivalMs));
+      for (OriginState st : pruned.subList(0, pruned.size() - MAX_PRUNED_ORIGINS)) {
+        origins.remove(st.name);
+      }
+    }
+  }
+
+  /** {@code from} without the origins this node pruned and the client has covered: they need no rewritten ids. */
+  private Cursor withoutPruned(Cursor from) {
+    Cursor known = from;
+    for (Map.Entry<String, Long> p : from.positions().entrySet()) {
+      OriginState state = origins.get(p.getKey());
+      if (state != null && position.position(p.getKey()) < 0 && p.getValue() <= state.last) {
+        known = known.without(p.getKey());
+      }
+    }
+    return known;
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
@@ -382,7 +436,8 @@ public final class FanOut extends VerticleBase {
     if (reset != null) {
       stats.resets.increment();
     }
-    Cursor ahead = position.covers(from) ? null : from;
+    Cursor known = withoutPruned(from);
+    Cursor ahead = position.covers(known) ? null : known;
     // hello names the client's own position: if the stream breaks during the replay, the client resumes
     // from where it really is, not from the end of a replay it did not receive.
     return new ResumePlan(from, replay, reset, ahead);
