@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The longest id a gateway can send parses back (issue 18, point 5); one origin more is refused. */
 class CursorTest {
@@ -42,5 +43,20 @@ class CursorTest {
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cursor.parse(b.toString()));
     assertEquals("Last-Event-ID names more than 128 origins", e.getMessage());
+  }
+
+  @Test
+  void idsAreCorsSafeAndTheColonFormOfEarlierVersionsStillParses() {
+    Cursor c = Cursor.EMPTY.advance("node1", 1_780_000_000_000_000L).advance("sse-gateway-0", 42);
+    String text = c.toString();
+    assertEquals("node1.hiygplrfgg,sse-gateway-0.16", text);
+    for (char ch : text.toCharArray()) {
+      // WHATWG fetch: CORS-unsafe request-header bytes are controls, DEL and "():<>?@[\]{}
+      assertEquals(-1, "\"():<>?@[\\]{}".indexOf(ch), "CORS-unsafe byte " + ch + " in " + text);
+      assertTrue(ch > 0x1f && ch < 0x7f);
+    }
+    assertEquals(c, Cursor.parse("node1:hiygplrfgg,sse-gateway-0:16"), "the old form resumes");
+    assertEquals(c, Cursor.parse("node1.hiygplrfgg,sse-gateway-0:16"));
+    assertEquals("node1.1", Cursor.eventId("node1", 1));
   }
 }

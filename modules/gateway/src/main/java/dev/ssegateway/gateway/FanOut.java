@@ -182,7 +182,7 @@ public final class FanOut extends VerticleBase {
         stats.duplicatesIgnored.increment();
         return;
       }
-      String id = u.origin() + ":" + Cursor.formatSeq(u.seq());
+      String id = Cursor.eventId(u.origin(), u.seq());
       dropped(u.reason(), id, u.topic(), u.getMessage());
       accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, droppedNotice(id, u.topic(), u.reason(),
           u.getMessage()), 0, settings);
@@ -252,7 +252,7 @@ public final class FanOut extends VerticleBase {
     try {
       encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, type, data, now, publishedAtMs);
     } catch (RuntimeException e) {
-      String id = origin + ":" + Cursor.formatSeq(seq);
+      String id = Cursor.eventId(origin, seq);
       String message = "event could not be encoded: " + e.getMessage();
       encoded = new EncodedEvent(topic, origin, seq, arrivals + 1, next, WireNames.DROPPED,
           droppedNotice(id, topic, ENCODE_FAILED, message), now, publishedAtMs);
@@ -291,7 +291,7 @@ public final class FanOut extends VerticleBase {
    * history.
    */
   private void refuseLive(String topic, String origin, long seq, String reason, String message) {
-    String id = origin + ":" + Cursor.formatSeq(seq);
+    String id = Cursor.eventId(origin, seq);
     dropped(reason, id, topic, message);
     EncodedEvent notice = new EncodedEvent(topic, origin, 0, arrivals, position, WireNames.DROPPED,
         droppedNotice(id, topic, reason, message), System.currentTimeMillis(), 0);

@@ -77,15 +77,15 @@ class SeqWindowTest {
       assertEquals(List.of("before", "after-1", "after-2", "after-3"),
           s.framesOf("message").stream().map(SseFrame::data).toList());
       JsonObject notice = new JsonObject(seen.get(1).data());
-      assertEquals("pub:" + Cursor.formatSeq(Long.MAX_VALUE), notice.getString("id"));
+      assertEquals("pub." + Cursor.formatSeq(Long.MAX_VALUE), notice.getString("id"));
       assertEquals("seq_out_of_window", notice.getString("reason"));
       assertEquals("t", notice.getString("topic"));
-      assertEquals("pub:1", seen.get(1).id(), "the position does not move to the forged seq");
-      assertEquals("pub:4", seen.get(5).id());
+      assertEquals("pub.1", seen.get(1).id(), "the position does not move to the forged seq");
+      assertEquals("pub.4", seen.get(5).id());
       assertEquals(Map.of("seq_out_of_window", 2L), g.stats().droppedByReason());
     });
     // the id a client holds after it resumes exactly: nothing replayed twice, nothing forged
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(WireNames.LAST_EVENT_ID_HEADER, "pub:2");
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(WireNames.LAST_EVENT_ID_HEADER, "pub.2");
     SseTestClient resumed = SseTestClient.open(client, g.port(), "/events?topic=t", headers).await(10, TimeUnit.SECONDS);
     List<SseFrame> replay = resumed.awaitType("message", 2).await(10, TimeUnit.SECONDS);
     ctx.verify(() -> assertEquals(List.of("after-2", "after-3"),

@@ -19,7 +19,7 @@ import java.time.Clock;
 
 /**
  * The Java publishing API, one per Vert.x node: it validates an event, gives it this node's next id
- * ({@code origin:seq}) and puts it on the event bus, where every gateway of the cluster receives it.
+ * ({@code origin.seq}) and puts it on the event bus, where every gateway of the cluster receives it.
  * Usable from any verticle or thread:
  * <pre>{@code
  * EventPublisher.of(vertx).publish("orders", "created", json.encode())
@@ -130,7 +130,7 @@ public final class EventPublisher implements Shareable {
   }
 
   /**
-   * Publishes an event; the future holds its id ({@code origin:seq}) or fails with a
+   * Publishes an event; the future holds its id ({@code origin.seq}) or fails with a
    * {@link BadEventException} naming the problem, in which case nothing was published. Data with lone
    * surrogates or NUL is accepted and published normalised ({@link Utf8#normalize}: each becomes U+FFFD).
    */
