@@ -2,6 +2,7 @@ package dev.ssegateway.publisher;
 
 import dev.ssegateway.core.BusAddresses;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -19,8 +20,11 @@ import java.util.List;
  */
 final class SeqHighWater {
 
-  /** How long a member may take to answer; a member that does not answer fails the join (no guessing). */
+  /** How long a member may take to answer; a member that stays and never answers fails the join (no guessing). */
   static final long ANSWER_TIMEOUT_MS = 10_000;
+  /** Attempts per member that stays a member but does not answer. */
+  static final int MAX_ATTEMPTS = 3;
+  static final long RETRY_DELAY_MS = 500;
 
   private SeqHighWater() {
   }
@@ -31,16 +35,9 @@ final class SeqHighWater {
     }
     List<Future<Long>> answers = new ArrayList<>();
     for (String node : clusterManager.getNodes()) {
-      if (node.equals(clusterManager.getNodeId())) {
-        continue;
+      if (!node.equals(clusterManager.getNodeId())) {
+        answers.add(askMember(vertx, clusterManager, node, origin, 1));
       }
-      answers.add(vertx.eventBus().<Long>request(BusAddresses.originSeq(node), origin,
-              new DeliveryOptions().setSendTimeout(ANSWER_TIMEOUT_MS))
-          .map(m -> m.body() == null ? 0L : m.body())
-          .recover(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
-              ? Future.succeededFuture(0L)
-              : Future.failedFuture(new IllegalStateException("could not learn the highest seq of origin " + origin
-                  + " from cluster member " + node + ": " + e.getMessage(), e))));
     }
     return Future.all(answers).map(all -> {
       long max = 0;
@@ -49,5 +46,31 @@ final class SeqHighWater {
       }
       return max;
     });
+  }
+
+  /**
+   * One member's answer. A member without a handler (no gateway) has seen nothing; a member that failed to answer
+   * and is no longer a member (it left or crashed meanwhile) holds nothing that could drop our events; a member
+   * that is still there is asked again, up to {@link #MAX_ATTEMPTS} times, then the join fails.
+   */
+  private static Future<Long> askMember(Vertx vertx, ClusterManager clusterManager, String node, String origin,
+                                        int attempt) {
+    return vertx.eventBus().<Long>request(BusAddresses.originSeq(node), origin,
+            new DeliveryOptions().setSendTimeout(ANSWER_TIMEOUT_MS))
+        .map(m -> m.body() == null ? 0L : m.body())
+        .recover(e -> {
+          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+              || !clusterManager.getNodes().contains(node)) {
+            return Future.succeededFuture(0L);
+          }
+          if (attempt >= MAX_ATTEMPTS) {
+            return Future.failedFuture(new IllegalStateException("could not learn the highest seq of origin "
+                + origin + " from cluster member " + node + " (" + attempt + " attempts): " + e.getMessage(), e));
+          }
+          Promise<Long> again = Promise.promise();
+          vertx.setTimer(RETRY_DELAY_MS, t -> askMember(vertx, clusterManager, node, origin, attempt + 1)
+              .onComplete(again));
+          return again.future();
+        });
   }
 }
