@@ -6,11 +6,6 @@ import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.spi.cluster.NodeInfo;
 
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * The cluster-wide claim of an origin name: at most one live member of the cluster holds a name, so no two
  * members ever number events under the same origin (which would make every other node drop one member's
@@ -98,26 +93,6 @@ public final class OriginClaim {
         }
         return attempt(map, cm, origin, value, attempt + 1);
       });
-    });
-  }
-
-  /**
-   * The origin names held by live members of the cluster; null without a cluster manager (then only this node's
-   * own origin is known to be live).
-   */
-  public static Future<Set<String>> liveOrigins(Vertx vertx, ClusterManager clusterManager) {
-    if (clusterManager == null) {
-      return Future.succeededFuture(null);
-    }
-    return vertx.sharedData().<String, String>getAsyncMap(MAP).compose(AsyncMap::entries).map(entries -> {
-      List<String> nodes = clusterManager.getNodes();
-      Set<String> live = new HashSet<>();
-      for (Map.Entry<String, String> e : entries.entrySet()) {
-        if (nodes.contains(nodeOf(e.getValue()))) {
-          live.add(e.getKey());
-        }
-      }
-      return live;
     });
   }
 
