@@ -91,8 +91,8 @@ class OriginClaimTest {
 
     EventPublisher first = EventPublisher.join(pub.vertx(), pub.manager(), "pub1", Clock.systemUTC())
         .await(30, TimeUnit.SECONDS);
-    SseTestClient stream = SseTestClient.open(client, gw.port(), "/events?topic=p").await(10, TimeUnit.SECONDS);
-    stream.awaitType(WireNames.HELLO, 1).await(10, TimeUnit.SECONDS);
+    SseTestClient stream = SseTestClient.open(client, gw.port(), "/events?topic=p").await(30, TimeUnit.SECONDS);
+    stream.awaitType(WireNames.HELLO, 1).await(30, TimeUnit.SECONDS);
     // the bus subscription of the new member may take a moment: publish until the first one arrives
     long timer = pub.vertx().setPeriodic(100, t -> first.publish("p", "warm"));
     stream.awaitType("message", 1).await(30, TimeUnit.SECONDS);

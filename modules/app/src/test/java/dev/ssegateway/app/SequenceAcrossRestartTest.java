@@ -45,8 +45,8 @@ class SequenceAcrossRestartTest {
     cluster.start("b", null).await(60, TimeUnit.SECONDS);
     cluster.awaitMesh(driver, client).await(60, TimeUnit.SECONDS);
     SseTestClient onB = SseTestClient.open(client, cluster.node("b").port(), "/events?topic=t")
-        .await(10, TimeUnit.SECONDS);
-    onB.awaitType(WireNames.HELLO, 1).await(10, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
+    onB.awaitType(WireNames.HELLO, 1).await(30, TimeUnit.SECONDS);
     for (int i = 1; i <= n; i++) {
       cluster.node("a").publisher().publish("t", "before-" + i);
     }
@@ -58,11 +58,11 @@ class SequenceAcrossRestartTest {
     cluster.start("a", null, behind).await(60, TimeUnit.SECONDS);
     cluster.awaitMesh(driver, client).await(60, TimeUnit.SECONDS);
     SseTestClient onA = SseTestClient.open(client, cluster.node("a").port(), "/events?topic=t")
-        .await(10, TimeUnit.SECONDS);
-    onA.awaitType(WireNames.HELLO, 1).await(10, TimeUnit.SECONDS);
+        .await(30, TimeUnit.SECONDS);
+    onA.awaitType(WireNames.HELLO, 1).await(30, TimeUnit.SECONDS);
     List<String> ids = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
-      ids.add(cluster.node("a").publisher().publish("t", "after-" + i).await(10, TimeUnit.SECONDS));
+      ids.add(cluster.node("a").publisher().publish("t", "after-" + i).await(30, TimeUnit.SECONDS));
     }
     onB.awaitType("message", 2 * n).await(30, TimeUnit.SECONDS);
     onA.awaitType("message", n).await(30, TimeUnit.SECONDS);
