@@ -4,6 +4,7 @@ import dev.ssegateway.config.AdminConfigHandler;
 import dev.ssegateway.config.ConfigStatus;
 import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
+import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
@@ -11,14 +12,19 @@ import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
 import dev.ssegateway.publisher.EventPublisher;
 import dev.ssegateway.publisher.IngestPublisher;
+import dev.ssegateway.publisher.OriginClaim;
 import dev.ssegateway.publisher.TickerPublisher;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +34,34 @@ import java.util.Map;
  * environment variables), the config verticle that watches the file, this node's publisher (origin),
  * the gateway with the ingest and admin routes, and the ticker when enabled. A failure of any part
  * fails the deployment with its cause, and the launcher exits non-zero.
+ *
+ * <p>In a cluster the node first claims its {@code node_id} ({@link OriginClaim}): when a live member holds
+ * it, the node logs one {@code event=node_id_taken} line naming the holder and fails before its HTTP server
+ * listens.
  */
 public final class AppVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AppVerticle.class);
 
+  private final ClusterManager clusterManager;
+  private final Clock clock;
   private Gateway gateway;
+  private EventPublisher publisher;
   private String nodeName;
+
+  /** A node that is not clustered, on the system clock. */
+  public AppVerticle() {
+    this(null, Clock.systemUTC());
+  }
+
+  /**
+   * A node of the cluster that {@code clusterManager} joins (null: not clustered), whose sequences start from
+   * {@code clock}.
+   */
+  public AppVerticle(ClusterManager clusterManager, Clock clock) {
+    this.clusterManager = clusterManager;
+    this.clock = clock;
+  }
 
   @Override
   public Future<?> start() {
@@ -50,7 +77,43 @@ public final class AppVerticle extends VerticleBase {
     logOverrides(overrides);
     String node = settings.nodeId(EventPublisher.randomName());
     nodeName = node;
-    EventPublisher publisher = EventPublisher.install(vertx, node);
+    return answerOriginSeq()
+        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock))
+        .onFailure(e -> {
+          if (e instanceof OriginClaim.TakenException taken) {
+            LOG.error("event=node_id_taken node={} holder=\"{}\" message=\"{}\"", node, taken.holder(),
+                taken.getMessage());
+          }
+        })
+        .compose(p -> {
+          publisher = p;
+          return startNode(errors, env, settings, node, p);
+        });
+  }
+
+  /**
+   * In a cluster: answers other members' "highest seq you have seen from origin X" (a (re)joining origin asks
+   * every member, {@code EventPublisher.join}) from this node's fan-out. Registered cluster-wide before this
+   * node's gateway takes its first event; a fan-out not started yet has seen nothing (0).
+   */
+  private Future<Void> answerOriginSeq() {
+    if (clusterManager == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().<String>consumer(BusAddresses.originSeq(clusterManager.getNodeId()), m ->
+        vertx.eventBus().<Long>request(BusAddresses.ORIGIN_SEQ_LOCAL, m.body()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            m.reply(ar.result().body());
+          } else if (ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+            m.reply(0L);
+          } else {
+            m.fail(500, ar.cause().toString());
+          }
+        })).completion();
+  }
+
+  private Future<?> startNode(UncaughtErrors errors, Map<String, String> env, GatewaySettings settings, String node,
+                              EventPublisher publisher) {
     LiveSettings live = LiveSettings.of(vertx, settings);
     ConfigStatus configStatus = new ConfigStatus(live);
     List<Routes> routes = new ArrayList<>();
@@ -88,7 +151,8 @@ public final class AppVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     LOG.info("event=node_stopping node={}", nodeName);
-    return Future.succeededFuture();
+    return publisher == null ? Future.succeededFuture() : publisher.release()
+        .timeout(5, java.util.concurrent.TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
   }
 
   private static void logOverrides(EnvOverrides overrides) {

@@ -4,6 +4,7 @@ import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.SettingsException;
 import dev.ssegateway.gateway.MetricLabels;
+import dev.ssegateway.publisher.OriginClaim;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -15,9 +16,11 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -52,14 +55,15 @@ public final class GatewayLauncher extends VertxApplication {
       }
       confFile = p;
     }
-    if (argList.contains("-cluster") || argList.contains("--cluster")) {
+    boolean clustered = argList.contains("-cluster") || argList.contains("--cluster");
+    if (clustered) {
       String problem = ClusterConfig.prepare(System.getenv());
       if (problem != null) {
         fail(problem);
       }
     }
     exitZeroOnSigterm();
-    int code = new GatewayLauncher(args, new Hooks(confFile)).launch();
+    int code = new GatewayLauncher(args, new Hooks(confFile, clustered)).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -68,9 +72,13 @@ public final class GatewayLauncher extends VertxApplication {
   /** Validates the conf before Vert.x starts, passes the conf path on, and names the main verticle. */
   private static final class Hooks implements VertxApplicationHooks {
     private final Path confFile;
+    /** The cluster manager of a clustered start, kept so the app can claim its node_id (public API only). */
+    private final HazelcastClusterManager clusterManager;
 
-    Hooks(Path confFile) {
+    Hooks(Path confFile, boolean clustered) {
       this.confFile = confFile;
+      // reads the Hazelcast config named by vertx.hazelcast.config, which ClusterConfig.prepare has set
+      this.clusterManager = clustered ? new HazelcastClusterManager() : null;
     }
 
     @Override
@@ -111,12 +119,23 @@ public final class GatewayLauncher extends VertxApplication {
           && micrometer.getPrometheusOptions() != null && micrometer.getPrometheusOptions().isEnabled()) {
         builder.withMetrics(MetricLabels.metricsFactory());
       }
-      return builder;
+      return clusterManager == null ? builder : builder.withClusterManager(clusterManager);
+    }
+
+    /**
+     * A node_id held by a live member was already reported in one {@code event=node_id_taken} line: exit 1 now
+     * (the shutdown hook leaves the cluster) instead of the launcher's stack trace repeating it.
+     */
+    @Override
+    public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+      if (t instanceof OriginClaim.TakenException) {
+        System.exit(1);
+      }
     }
 
     @Override
     public Supplier<? extends Deployable> verticleSupplier() {
-      return AppVerticle::new;
+      return () -> new AppVerticle(clusterManager, Clock.systemUTC());
     }
   }
 

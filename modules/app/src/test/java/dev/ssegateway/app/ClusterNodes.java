@@ -59,6 +59,11 @@ final class ClusterNodes implements AutoCloseable {
 
   /** Starts a clustered node named {@code name} running the app with {@code conf} (port 0, loopback). */
   Future<Node> start(String name, JsonObject conf) {
+    return start(name, conf, java.time.Clock.systemUTC());
+  }
+
+  /** As {@link #start(String, JsonObject)}, with {@code clock} as the node's wall clock for sequences. */
+  Future<Node> start(String name, JsonObject conf, java.time.Clock clock) {
     Config config;
     try {
       config = hazelcastConfig();
@@ -69,13 +74,15 @@ final class ClusterNodes implements AutoCloseable {
         .put("node_id", name)
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 2))
         .mergeIn(conf == null ? new JsonObject() : conf, true);
+    HazelcastClusterManager manager = new HazelcastClusterManager(config);
     return Vertx.builder()
         .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
-        .withClusterManager(new HazelcastClusterManager(config))
+        .withClusterManager(manager)
         .buildClustered()
         .compose(vertx -> {
-          AppVerticle app = new AppVerticle();
+          AppVerticle app = new AppVerticle(manager, clock);
           return vertx.deployVerticle(app, new DeploymentOptions().setConfig(appConf))
+              .recover(e -> vertx.close().transform(x -> Future.<String>failedFuture(e)))
               .map(id -> {
                 Node node = new Node(name, vertx, app);
                 nodes.add(node);
@@ -105,6 +112,50 @@ final class ClusterNodes implements AutoCloseable {
     });
   }
 
+  /** A bare clustered Vert.x of this run's cluster (no app), closed by {@link #close()}. */
+  record Member(Vertx vertx, HazelcastClusterManager manager) {
+  }
+
+  final List<Member> members = new ArrayList<>();
+
+  Future<Member> member() {
+    Config config;
+    try {
+      config = hazelcastConfig();
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    HazelcastClusterManager manager = new HazelcastClusterManager(config);
+    return Vertx.builder()
+        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .withClusterManager(manager)
+        .buildClustered()
+        .map(vertx -> {
+          Member m = new Member(vertx, manager);
+          members.add(m);
+          return m;
+        });
+  }
+
+  /** Completes when {@code condition} holds, checked every 50 ms on {@code vertx} (the caller bounds the wait). */
+  static Future<Void> until(Vertx vertx, java.util.function.BooleanSupplier condition) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    if (condition.getAsBoolean()) {
+      return Future.succeededFuture();
+    }
+    long deadline = System.currentTimeMillis() + 60_000;
+    vertx.setPeriodic(50, id -> {
+      if (condition.getAsBoolean()) {
+        vertx.cancelTimer(id);
+        done.tryComplete();
+      } else if (System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        done.tryFail("condition not met within 60 s");
+      }
+    });
+    return done.future();
+  }
+
   Node node(String name) {
     return nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
   }
@@ -122,5 +173,9 @@ final class ClusterNodes implements AutoCloseable {
       n.vertx().close().await(30, TimeUnit.SECONDS);
     }
     nodes.clear();
+    for (Member m : new ArrayList<>(members)) {
+      m.vertx().close().await(30, TimeUnit.SECONDS);
+    }
+    members.clear();
   }
 }

@@ -96,7 +96,7 @@ class GatewayLauncherIT {
           .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toJsonObject())))
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, reply.getInteger("status"), reply.encode());
-      assertTrue(reply.getJsonObject("body").getString("id").startsWith("itnode:"), reply.encode());
+      assertTrue(reply.getJsonObject("body").getString("id").startsWith("itnode."), reply.encode());
       var frames = stream.awaitType("greeting", 1).await(10, TimeUnit.SECONDS);
       assertEquals("{\"hello\":1}", frames.stream().filter(f -> f.type().equals("greeting")).findFirst()
           .orElseThrow().data());

@@ -98,6 +98,15 @@ final class GatewayProcess implements AutoCloseable {
     return port;
   }
 
+  /** The HTTP port once the node logged that it is ready, else -1 (does not wait). */
+  int readyPort() {
+    return port;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Waits for the process to exit; returns its exit code. */
   int awaitExit(long timeoutMs) throws InterruptedException {
     if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {

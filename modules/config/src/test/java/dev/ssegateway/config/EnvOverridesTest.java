@@ -51,6 +51,20 @@ class EnvOverridesTest {
   }
 
   @Test
+  void oneConfServesAFleetTheNodeIdComesFromTheEnvironment() {
+    JsonObject shared = new JsonObject().put("node_id", "node1").put("heartbeat_ms", 10000);
+    for (String pod : new String[] {"sse-gateway-0", "sse-gateway-1", "sse-gateway-2"}) {
+      EnvOverrides env = EnvOverrides.from(Map.of("SSE_GATEWAY_NODE_ID", pod, "HOSTNAME", pod));
+      assertEquals(pod, env.settings(shared).nodeId("random"));
+      assertEquals(Map.of("node_id", "SSE_GATEWAY_NODE_ID"), env.variables());
+    }
+    assertEquals("node1", EnvOverrides.from(Map.of()).settings(shared).nodeId("random"));
+    SettingsException e = assertThrows(SettingsException.class, () ->
+        EnvOverrides.from(Map.of("SSE_GATEWAY_NODE_ID", "gw1.example.com")).settings(shared));
+    assertTrue(e.getMessage().startsWith("SSE_GATEWAY_NODE_ID=gw1.example.com: node_id"), e.getMessage());
+  }
+
+  @Test
   void withoutVariablesTheConfIsValidatedAsIs() {
     JsonObject conf = new JsonObject().put("heartbeat_ms", 2000);
     EnvOverrides none = EnvOverrides.from(Map.of("HOME", "/root"));

@@ -18,6 +18,20 @@ public final class BusAddresses {
    */
   public static final String SETTINGS_CHANGE_REQUEST = "sse-gateway.settings.change-request";
 
+  /**
+   * Node-local: the fan-out answers an origin name (String) with the highest seq it has taken from that origin
+   * (Long, 0 for none). Registered before the fan-out takes its first event.
+   */
+  public static final String ORIGIN_SEQ_LOCAL = "sse-gateway.origin-seq.local";
+
+  /**
+   * The clustered address of one member's answer to {@link #ORIGIN_SEQ_LOCAL}: a (re)joining origin asks every
+   * live member for the highest seq it has seen from it, so that it never reuses one.
+   */
+  public static String originSeq(String clusterNodeId) {
+    return "sse-gateway.origin-seq." + clusterNodeId;
+  }
+
   private BusAddresses() {
   }
 }

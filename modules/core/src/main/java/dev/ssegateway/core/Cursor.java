@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * A stream position: for each origin, the highest sequence number covered. It is the SSE {@code id:}
- * the gateway sends, written {@code origin:seq[,origin:seq...]} with seq in base 36, e.g.
- * {@code node1:kx3b2q9a,node2:kx3b2rz1}. A client that presents it with {@code Last-Event-ID} has
+ * the gateway sends, written {@code origin.seq[,origin.seq...]} with seq in base 36, e.g.
+ * {@code node1.kx3b2q9a,node2.kx3b2rz1}: only CORS-safe bytes, so that a browser sends it back cross-origin
+ * without a preflight while it is at most 128 bytes. {@link #parse} also reads the {@code origin:seq} form of
+ * earlier versions. A client that presents it with {@code Last-Event-ID} has
  * received every event of its topics up to those numbers, whichever gateway it talks to next.
  * The position before any event is written {@value #EMPTY_TEXT}, never as an empty id (which a browser
  * would not send back): a client whose stream dies before its first event still resumes from it.
@@ -19,9 +21,24 @@ public final class Cursor {
   public static final Cursor EMPTY = new Cursor(new TreeMap<>());
   /** The text of {@link #EMPTY}. */
   public static final String EMPTY_TEXT = "-";
-  public static final int MAX_TEXT_LENGTH = 4096;
-  public static final int MAX_ORIGINS = 64;
-  private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1,32}");
+  /** Between an origin and its seq, in ids: a CORS-safe byte (a {@code :} would cost browsers a preflight). */
+  public static final char SEPARATOR = '.';
+  /** Longest origin name. */
+  public static final int MAX_ORIGIN_LENGTH = 32;
+  /** Longest seq in base 36: {@code Long.MAX_VALUE} is 13 characters. */
+  public static final int MAX_SEQ_LENGTH = Long.toString(Long.MAX_VALUE, 36).length();
+  /**
+   * Most origins an id names. A gateway never names more (it refuses events of a further origin, reason
+   * {@code too_many_origins}, and prunes origins that left, see the fan-out), so every id it sends is one
+   * {@link #parse} accepts.
+   */
+  public static final int MAX_ORIGINS = 128;
+  /**
+   * Longest id text: {@link #MAX_ORIGINS} entries of the longest origin and seq, with their {@code :} and
+   * {@code ,} (6,015 characters). Derived, so that no id a gateway sends is refused as too long.
+   */
+  public static final int MAX_TEXT_LENGTH = MAX_ORIGINS * (MAX_ORIGIN_LENGTH + 1 + MAX_SEQ_LENGTH + 1) - 1;
+  private static final Pattern ORIGIN = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_ORIGIN_LENGTH + "}");
 
   private final TreeMap<String, Long> positions;
 
@@ -39,6 +56,11 @@ public final class Cursor {
     return Long.toString(seq, 36);
   }
 
+  /** The id of one event: {@code origin.seq}, seq in base 36. */
+  public static String eventId(String origin, long seq) {
+    return origin + SEPARATOR + formatSeq(seq);
+  }
+
   /**
    * Parses a {@code Last-Event-ID}.
    *
@@ -53,11 +75,12 @@ public final class Cursor {
     }
     TreeMap<String, Long> positions = new TreeMap<>();
     for (String part : text.split(",", -1)) {
-      int colon = part.indexOf(':');
+      int dot = part.indexOf(SEPARATOR);
+      int colon = dot >= 0 ? dot : part.indexOf(':');
       String origin = colon < 0 ? part : part.substring(0, colon);
       if (colon < 0 || originProblem(origin) != null) {
         throw new IllegalArgumentException("Last-Event-ID '" + Topics.printable(text)
-            + "' is not a gateway cursor: expected origin:seq[,origin:seq...]");
+            + "' is not a gateway cursor: expected origin.seq[,origin.seq...]");
       }
       long seq;
       try {
@@ -144,7 +167,7 @@ public final class Cursor {
       if (b.length() > 0) {
         b.append(',');
       }
-      b.append(origin).append(':').append(formatSeq(seq));
+      b.append(origin).append(SEPARATOR).append(formatSeq(seq));
     });
     return b.toString();
   }

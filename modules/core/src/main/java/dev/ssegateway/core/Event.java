@@ -34,9 +34,9 @@ public record Event(String topic, String type, String data, String origin, long 
         .put(PUBLISHED_AT, publishedAtMs);
   }
 
-  /** This event's position as an origin-qualified id, {@code origin:seq}, for logs and notices. */
+  /** This event's position as an origin-qualified id, {@code origin.seq}, for logs and notices. */
   public String idText() {
-    return origin + ":" + Cursor.formatSeq(seq);
+    return Cursor.eventId(origin, seq);
   }
 
   /**
@@ -64,7 +64,7 @@ public record Event(String topic, String type, String data, String origin, long 
     }
     long s = n.longValue();
     if (!(topic instanceof String t) || (Topics.topicProblem(t) != null && !Topics.PROBE_TOPIC.equals(t))) {
-      throw new BadEventException("bad_topic", "event " + o + ":" + Cursor.formatSeq(s) + " has no valid topic: "
+      throw new BadEventException("bad_topic", "event " + Cursor.eventId(o, s) + " has no valid topic: "
           + safe(topic));
     }
     Object type = json.getValue(TYPE);

@@ -61,12 +61,36 @@ public final class FanOut extends VerticleBase {
    * seq units ({@code epoch ms x 1000} at start, plus one per event): 60 s of clock skew.
    */
   static final long CLOCK_SEQ_MARGIN = 60_000L * 1000;
+  static final String SEQ_OUT_OF_WINDOW = "seq_out_of_window";
+  static final String TOO_MANY_ORIGINS = "too_many_origins";
+  /**
+   * How far ahead of its origin's window a seq may be: one hour, in microseconds. Sequences start from the
+   * publisher's clock in microseconds (or just above what the cluster has seen from the origin) and grow by one
+   * per event, so a genuine seq is never far above both the last one seen from its origin and this node's clock
+   * in microseconds; one hour covers clock skew between members and any burst. A seq beyond it (a forged or
+   * corrupt one such as {@code Long.MAX_VALUE}) would make every later event of the origin look like a
+   * duplicate: it is refused instead.
+   */
+  static final long MAX_SEQ_AHEAD = java.util.concurrent.TimeUnit.HOURS.toMicros(1);
 
-  /** Per origin: the last seq seen and the seq from which this node has seen every event. */
+  /**
+   * How long after {@code history.max_age_ms} an origin's last event must have arrived before the origin is pruned
+   * from new ids: covers the spread between nodes' arrivals and sweeps, so no node still holds its events.
+   */
+  static final long PRUNE_MARGIN_MS = 5000;
+  /** Pruned origins remembered (last seq, coverage) beyond the ones ids name; the oldest are forgotten. */
+  static final int MAX_PRUNED_ORIGINS = 10_000;
+
+  /**
+   * Per origin: the last seq seen, the seq from which this node has seen every event, and when its last event
+   * arrived. Kept after the origin is pruned from ids, so that its seqs still dedup, a resume naming it is
+   * answered without a {@code reset}, and a rejoining origin learns its high-water mark.
+   */
   private static final class OriginState {
     final String name;
     long last;
     long coveredFrom;
+    long lastArrivalMs;
 
     OriginState(String name) {
       this.name = name;
@@ -108,6 +132,11 @@ public final class FanOut extends VerticleBase {
     hub = context;
     loop = LoopMonitor.start(vertx, stats);
     vertx.setPeriodic(SWEEP_MS, id -> sweep());
+    // before the first event: a member asking for an origin's highest seq never misses one this node took
+    vertx.eventBus().<String>localConsumer(BusAddresses.ORIGIN_SEQ_LOCAL, m -> {
+      OriginState state = m.body() == null ? null : origins.get(m.body());
+      m.reply(state == null ? 0L : state.last);
+    });
     consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
     return consumer.completion();
   }
@@ -198,7 +227,7 @@ public final class FanOut extends VerticleBase {
         stats.duplicatesIgnored.increment();
         return;
       }
-      String id = u.origin() + ":" + Cursor.formatSeq(u.seq());
+      String id = Cursor.eventId(u.origin(), u.seq());
       dropped(u.reason(), id, u.topic(), u.getMessage());
       accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, droppedNotice(id, u.topic(), u.reason(),
           u.getMessage()), 0, settings);
@@ -240,6 +269,19 @@ public final class FanOut extends VerticleBase {
    */
   private boolean accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
                          GatewaySettings settings) {
+    OriginState seen = origins.get(origin);
+    if (outsideWindow(seq, seen == null ? 0 : seen.last, System.currentTimeMillis() * 1000L)) {
+      refuseLive(topic, origin, seq, SEQ_OUT_OF_WINDOW, "seq is more than " + MAX_SEQ_AHEAD + " (one hour in"
+          + " microseconds) above both the last seq seen from origin " + origin + " ("
+          + Cursor.formatSeq(seen == null ? 0 : seen.last) + ") and this node's clock");
+      return false;
+    }
+    if (position.position(origin) < 0 && position.positions().size() >= Cursor.MAX_ORIGINS) {
+      // every id this node sends must be one it (and every node) accepts back: never more than MAX_ORIGINS
+      refuseLive(topic, origin, seq, TOO_MANY_ORIGINS, "the stream position already names " + Cursor.MAX_ORIGINS
+          + " origins (live members and origins whose events are still in the history)");
+      return false;
+    }
     if (isDuplicate(origin, seq)) {
       stats.duplicatesIgnored.increment();
       return false;
@@ -258,7 +300,7 @@ public final class FanOut extends VerticleBase {
       // an Error here is an allocation failure (direct or heap memory exhausted) or a bug in encoding: either
       // way it concerns this event only, and the node goes on with the next one
       String reason = e instanceof OutOfMemoryError ? OUT_OF_MEMORY : ENCODE_FAILED;
-      String id = origin + ":" + Cursor.formatSeq(seq);
+      String id = Cursor.eventId(origin, seq);
       String message = (e instanceof OutOfMemoryError ? "no memory to encode the event: " : "event could not be encoded: ")
           + e.getMessage();
       dropped(reason, id, topic, message);
@@ -274,6 +316,7 @@ public final class FanOut extends VerticleBase {
       state.coveredFrom = seq;
     }
     state.last = seq;
+    state.lastArrivalMs = now;
     position = next;
     arrivals++;
     if (Topics.PROBE_TOPIC.equals(topic)) {
@@ -290,6 +333,27 @@ public final class FanOut extends VerticleBase {
       lane.post(() -> lane.deliver(ready));
     }
     return true;
+  }
+
+  /** Whether {@code seq} is more than {@link #MAX_SEQ_AHEAD} above both the origin's last seq and the clock. */
+  static boolean outsideWindow(long seq, long last, long nowMicros) {
+    return seq - Math.max(last, nowMicros) > MAX_SEQ_AHEAD;
+  }
+
+  /**
+   * Counts and logs a refused event that has an id (its seq outside its origin's window, or one origin too many)
+   * and tells the topic's live streams with a {@code dropped} notice. The position does not move (the event's id
+   * cannot become part of any id), so the notice carries the current position as its id and is not kept in the
+   * history.
+   */
+  private void refuseLive(String topic, String origin, long seq, String reason, String message) {
+    String id = Cursor.eventId(origin, seq);
+    dropped(reason, id, topic, message);
+    EncodedEvent notice = new EncodedEvent(topic, origin, 0, arrivals, position, WireNames.DROPPED,
+        droppedNotice(id, topic, reason, message), System.currentTimeMillis(), 0);
+    for (Lane lane : lanes) {
+      lane.post(() -> lane.deliver(notice));
+    }
   }
 
   /** Whether this node already took {@code origin}'s event {@code seq} (or a later one). */
@@ -373,6 +437,46 @@ public final class FanOut extends VerticleBase {
     historyBytes = total;
     stats.historyEvents.set(retained);
     enforceByteBudget(settings); // also applies a lowered history.max_bytes
+    pruneOrigins(System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS) - PRUNE_MARGIN_MS);
+  }
+
+  /**
+   * Drops from the position (so from every new id) each origin whose last event arrived before {@code before}:
+   * history.max_age_ms plus a margin ago, so none of its events is retained here or on any node with the same
+   * history settings. A member that left is pruned this way; a live gateway never is (its health probe arrives
+   * every second); a quiet publisher comes back into ids with its next event, which nobody has seen. Its state
+   * stays (bounded by {@link #MAX_PRUNED_ORIGINS}).
+   */
+  private void pruneOrigins(long before) {
+    List<OriginState> pruned = new ArrayList<>();
+    for (OriginState state : origins.values()) {
+      if (state.lastArrivalMs < before) {
+        if (position.position(state.name) >= 0) {
+          position = position.without(state.name);
+          LOG.info("event=origin_pruned origin={} last_seq={} reason=\"no event for history.max_age_ms + {} ms\"",
+              state.name, Cursor.formatSeq(state.last), PRUNE_MARGIN_MS);
+        }
+        pruned.add(state);
+      }
+    }
+    if (pruned.size() > MAX_PRUNED_ORIGINS) {
+      pruned.sort(Comparator.comparingLong(st -> st.lastArrivalMs));
+      for (OriginState st : pruned.subList(0, pruned.size() - MAX_PRUNED_ORIGINS)) {
+        origins.remove(st.name);
+      }
+    }
+  }
+
+  /** {@code from} without the origins this node pruned and the client has covered: they need no rewritten ids. */
+  private Cursor withoutPruned(Cursor from) {
+    Cursor known = from;
+    for (Map.Entry<String, Long> p : from.positions().entrySet()) {
+      OriginState state = origins.get(p.getKey());
+      if (state != null && position.position(p.getKey()) < 0 && p.getValue() <= state.last) {
+        known = known.without(p.getKey());
+      }
+    }
+    return known;
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
@@ -427,7 +531,8 @@ public final class FanOut extends VerticleBase {
     if (reset != null) {
       stats.resets.increment();
     }
-    Cursor ahead = position.covers(client) ? null : client;
+    Cursor known = withoutPruned(client);
+    Cursor ahead = position.covers(known) ? null : known;
     // hello names the client's own position: if the stream breaks during the replay, the client resumes
     // from where it really is, not from the end of a replay it did not receive.
     return new ResumePlan(client, replay, reset, ahead);

@@ -125,7 +125,7 @@ class PoisonEventTest {
       assertEquals(3, seen.size(), () -> "frames: " + seen);
       SseFrame notice = seen.get(1);
       assertEquals(WireNames.DROPPED, notice.type());
-      String id = ORIGIN + ":" + Long.toString(poisonSeq, 36);
+      String id = ORIGIN + "." + Long.toString(poisonSeq, 36);
       assertEquals(id, notice.id(), "the notice carries the dropped event's id");
       JsonObject data = new JsonObject(notice.data());
       assertEquals(id, data.getString("id"));

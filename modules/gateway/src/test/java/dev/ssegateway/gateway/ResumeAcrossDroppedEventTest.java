@@ -55,13 +55,13 @@ class ResumeAcrossDroppedEventTest {
           List<String> types = frames.stream().map(SseFrame::type).toList();
           assertEquals(List.of(WireNames.HELLO, WireNames.DROPPED, "message"), types);
           SseFrame notice = frames.get(1);
-          assertEquals("pub:2", notice.id());
+          assertEquals("pub.2", notice.id());
           JsonObject data = new JsonObject(notice.data());
-          assertEquals("pub:2", data.getString("id"));
+          assertEquals("pub.2", data.getString("id"));
           assertEquals("t", data.getString("topic"));
           assertEquals("too_large", data.getString("reason"));
           assertEquals("after", frames.get(2).data());
-          assertEquals("pub:3", frames.get(2).id());
+          assertEquals("pub.3", frames.get(2).id());
           ctx.completeNow();
         })));
   }

@@ -101,7 +101,7 @@ class IngestPublisherTest {
           List<SseFrame> frames = (List<SseFrame>) pair.get(1);
           assertEquals(202, reply.getInteger("status"));
           String id = reply.getJsonObject("body").getString("id");
-          assertTrue(id.startsWith("ingest-node:"), id);
+          assertTrue(id.startsWith("ingest-node."), id);
           SseFrame greeting = frames.stream().filter(f -> f.type().equals("greeting")).findFirst().orElseThrow();
           assertEquals("{\"hello\":1}", greeting.data());
           assertTrue(greeting.id().contains(id), "stream id " + greeting.id() + " covers " + id);
