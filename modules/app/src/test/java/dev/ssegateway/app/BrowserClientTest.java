@@ -141,7 +141,7 @@ class BrowserClientTest {
     driver.findElement(By.id("publish")).click();
     waitUntil("the 202 answer", d -> text("pubResult").startsWith("202"));
     String id = driver.findElement(By.id("pubResult")).getAttribute("data-id");
-    assertTrue(id != null && id.startsWith("node1:"), text("pubResult"));
+    assertTrue(id != null && id.startsWith("node1."), text("pubResult"));
     assertTrue(text("pubResult").contains(id), text("pubResult"));
     waitUntil("the form's event on the page", d -> shown("{\"from\":\"the form\"}") == 1);
     assertEquals(id, text("lastId"), "the last event id is the form's event");
