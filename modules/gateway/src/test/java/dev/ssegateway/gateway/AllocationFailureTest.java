@@ -68,7 +68,7 @@ class AllocationFailureTest {
           assertEquals("before", events.get(0).data());
           assertEquals("after", events.get(2).data());
           JsonObject notice = new JsonObject(events.get(1).data());
-          assertEquals("p:2", notice.getString("id"));
+          assertEquals("p.2", notice.getString("id"));
           assertEquals(2, Cursor.parse(events.get(1).id()).position("p"), "the notice has the event's id");
           assertEquals(FanOut.OUT_OF_MEMORY, notice.getString("reason"));
           assertEquals(1, gateway[0].stats().droppedFor(FanOut.OUT_OF_MEMORY));

@@ -69,7 +69,7 @@ class ResumeAheadOfNodeTest {
         .onComplete(ctx.succeeding(frames -> ctx.verify(() -> {
           SseFrame hello = frames.get(0);
           assertEquals(WireNames.HELLO, hello.type());
-          assertEquals("node1:3", hello.id(), "the position for the origin is the node's");
+          assertEquals("node1.3", hello.id(), "the position for the origin is the node's");
           JsonObject reset = new JsonObject(frames.get(1).data());
           assertEquals(farAhead, reset.getString("lastEventId"));
           JsonObject lost = reset.getJsonArray("lost").getJsonObject(0);
