@@ -13,14 +13,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The README's configuration table says what the code does: every key, its default, range and reload mode. */
+/**
+ * The configuration table (docs/configuration.md, linked from the README) says what the code does: every key, its
+ * default, range and reload mode.
+ */
 class ReadmeSettingsTest {
 
   @Test
   void everySettingIsDocumentedWithItsDefaultRangeAndReloadMode() throws Exception {
-    Path readme = Path.of(System.getProperty("project.root", "../.."), "README.md");
+    Path table = Path.of(System.getProperty("project.root", "../.."), "docs", "configuration.md");
     Map<String, String[]> rows = new HashMap<>();
-    for (String line : Files.readAllLines(readme)) {
+    for (String line : Files.readAllLines(table)) {
       if (line.startsWith("| `") && line.split("\\|").length >= 6) {
         String[] cells = line.split("\\|");
         rows.put(cells[1].trim().replace("`", ""), cells);
@@ -28,10 +31,10 @@ class ReadmeSettingsTest {
     }
     for (Setting<?> s : GatewaySettings.ALL) {
       String[] row = rows.get(s.key());
-      assertNotNull(row, "README configuration table lacks " + s.key());
+      assertNotNull(row, "docs/configuration.md settings table lacks " + s.key());
       String def = row[2].trim().replace("`", "");
       assertTrue(def.startsWith(String.valueOf(s.defaultValue()).isEmpty() ? "\"\"" : String.valueOf(s.defaultValue())),
-          s.key() + " default in README: " + def + ", in code: " + s.defaultValue());
+          s.key() + " default in docs/configuration.md: " + def + ", in code: " + s.defaultValue());
       assertEquals(s.live() ? "live" : "restart", row[4].trim(), s.key() + " reload mode");
       String allowed = s.allowed();
       if (allowed.startsWith("an integer in ")) {

@@ -20,7 +20,7 @@ import java.util.function.ToDoubleFunction;
  * copied) as {@code sse_*} series, the publish-to-write latency and event loop delay histograms, and the health
  * state. When Vert.x runs with Micrometer metrics enabled (the app does), the series share Vert.x's own
  * registry, so its HTTP server and event bus metrics are scraped from the same endpoint. Names follow
- * Prometheus conventions; the README section "Operating it" lists every series.
+ * Prometheus conventions; docs/operating.md, "Metrics", lists every series.
  */
 public final class GatewayMetrics {
 

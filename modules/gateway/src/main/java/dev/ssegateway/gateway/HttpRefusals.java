@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /**
- * The refusals that Vert.x and vertx-web make on their own, in the README's format: a status and a JSON body
+ * The refusals that Vert.x and vertx-web make on their own, in the documented format: a status and a JSON body
  * {@code {"error","message"}} instead of an HTML page, plain text or an empty body. Covers requests the HTTP
  * decoder refuses before any route (414, 431, 400 for a malformed or ambiguously framed request: the connection
  * is closed after the answer) and the router's own failures (404 unknown path, 405, 400 bad percent-encoding or
@@ -48,7 +48,7 @@ final class HttpRefusals {
     if (cause instanceof TooLongHttpLineException) {
       status = 414;
       code = "uri_too_long";
-      message = "the request line is longer than the server accepts (see README, Limits)";
+      message = "the request line is longer than the server accepts (see docs/operating.md, Limits)";
     } else if (cause instanceof TooLongHttpHeaderException) {
       status = 431;
       code = "headers_too_large";
@@ -78,7 +78,7 @@ final class HttpRefusals {
     switch (status) {
       case 404 -> {
         code = "not_found";
-        message = "no endpoint at " + echo(request.path()) + " (see README, Endpoints)";
+        message = "no endpoint at " + echo(request.path()) + " (see docs/protocol.md, Endpoints)";
       }
       case 405 -> {
         code = "method_not_allowed";

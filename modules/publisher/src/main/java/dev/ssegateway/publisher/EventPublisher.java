@@ -142,7 +142,7 @@ public final class EventPublisher implements Shareable {
     }
     Event event;
     synchronized (this) {
-      // Lone surrogates and NUL become U+FFFD (documented in the README, "Bad events"): such a string is accepted, and
+      // Lone surrogates and NUL become U+FFFD (documented in docs/protocol.md, "Bad events"): such a string is accepted, and
       // what goes on the bus is valid UTF-8 that a clustered bus can encode.
       event = new Event(topic, type, Utf8.normalize(data), origin, ++seq, clock.millis());
       // The sender context runs tasks in submission order, so bus order equals seq order.

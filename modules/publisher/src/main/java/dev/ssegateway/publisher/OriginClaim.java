@@ -31,7 +31,7 @@ public final class OriginClaim {
 
     TakenException(String origin, String holder) {
       super("node_id '" + origin + "' is already held by live cluster member " + holder
-          + "; give this node another node_id (README, docs/cluster.md 'Naming nodes')");
+          + "; give this node another node_id (docs/cluster.md 'Naming nodes')");
       this.origin = origin;
       this.holder = holder;
     }
