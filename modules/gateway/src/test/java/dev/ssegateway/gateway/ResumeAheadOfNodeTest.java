@@ -51,7 +51,7 @@ class ResumeAheadOfNodeTest {
   void positionFarAheadOfTheNodeGetsAResetAndThenTheOriginsNextEvents(Vertx vertx, VertxTestContext ctx) {
     HttpClient client = vertx.createHttpClient();
     TestOrigin node1 = new TestOrigin(vertx, "node1");
-    String farAhead = "node1:" + Cursor.formatSeq(3 + FanOut.AHEAD_TOLERANCE + 1_000_000);
+    String farAhead = "node1." + Cursor.formatSeq(3 + FanOut.AHEAD_TOLERANCE + 1_000_000);
     Gateway.deploy(vertx, TestSettings.of(), "n1")
         .compose(g -> {
           for (int i = 1; i <= 3; i++) {
@@ -77,7 +77,7 @@ class ResumeAheadOfNodeTest {
           assertEquals(FanOut.AHEAD_OF_NODE, lost.getString("reason"));
           List<SseFrame> messages = frames.stream().filter(f -> f.type().equals("message")).toList();
           assertEquals(List.of("e-4", "e-5"), messages.stream().map(SseFrame::data).toList());
-          assertEquals(List.of("node1:4", "node1:5"), messages.stream().map(SseFrame::id).toList());
+          assertEquals(List.of("node1.4", "node1.5"), messages.stream().map(SseFrame::id).toList());
           ctx.completeNow();
         })));
   }
@@ -87,7 +87,7 @@ class ResumeAheadOfNodeTest {
   void unseenOriginBeyondTheClockGetsAResetAndThenItsEvents(Vertx vertx, VertxTestContext ctx) {
     HttpClient client = vertx.createHttpClient();
     TestOrigin ghost = new TestOrigin(vertx, "ghost");
-    String beyond = "ghost:" + Cursor.formatSeq(System.currentTimeMillis() * 1000 + 10 * FanOut.CLOCK_SEQ_MARGIN);
+    String beyond = "ghost." + Cursor.formatSeq(System.currentTimeMillis() * 1000 + 10 * FanOut.CLOCK_SEQ_MARGIN);
     Gateway.deploy(vertx, TestSettings.of(), "n1")
         .compose(g -> SseTestClient.open(client, g.port(), "/events?topic=t",
             MultiMap.caseInsensitiveMultiMap().add(WireNames.LAST_EVENT_ID_HEADER, beyond)))
