@@ -34,27 +34,29 @@ import java.util.function.LongConsumer;
  * straight to the channel still count in Vert.x's HTTP server metrics. No public type gives an
  * {@link HttpConnection}'s channel; {@code NetSocketInternal.channelHandlerContext()} is for {@code NetSocket}s only,
  * and {@code HttpServerRequest.toNetSocket()} would take the connection away from the HTTP codec. Used by
- * {@link #channel}, {@link #bytesWrittenReporter}. Tests: {@code DirectWritesTest} (asserts every HTTP/1.1 stream
- * is written directly), {@code TlsTest}, {@code SlowConsumerTest}, {@code AmbiguousFramingTest},
- * {@code ConnectionGateTest}.</li>
+ * {@link #channel}, {@link #bytesWrittenReporter}. Fail if it breaks: {@code DirectWritesTest} (asserts every
+ * HTTP/1.1 stream is written directly), {@code AmbiguousFramingTest}; also exercised by {@code TlsTest} and
+ * {@code SlowConsumerTest}. No test reads the bytes-written metric: a change there only shows at compile time.</li>
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
  * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}. A renamed handler
- * makes the direct path or the framing check silently step aside: {@code DirectWritesTest} (direct stream count),
- * {@code AmbiguousFramingTest} (refusals) fail.</li>
+ * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
+ * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
  * {@link #requestDecoder} for {@link FramingDecoder}'s check: Netty drops {@code Content-Length} while decoding a
  * request that also has {@code Transfer-Encoding}, before any handler after the decoder sees it, and a plain Netty
  * decoder would not build the request with the headers implementation ({@code HeadersMultiMap}) and limits Vert.x's
- * server expects. Tests: {@code AmbiguousFramingTest}, {@code ConnectionGateTest}.</li>
+ * server expects. Fails if it breaks: {@code AmbiguousFramingTest}; also exercised by every HTTP test.</li>
  * <li>{@code io.vertx.core.internal.buffer.BufferInternal.buffer(ByteBuf)} (exported "internal" API): a Vert.x
  * {@link Buffer} over a shared chunk's memory without a copy, for writes that go through Vert.x (before the
- * hand-over, non-direct streams); the public {@code Buffer.buffer(...)} factories all copy. Tests:
- * {@code DirectWritesTest}, {@code ReplayPacingTest}, {@code HistoryBudgetTest}.</li>
+ * hand-over, non-direct streams); the public {@code Buffer.buffer(...)} factories all copy. Exercised (bytes
+ * checked) by {@code DirectWritesTest}, {@code ReplayPacingTest}, {@code HistoryBudgetTest}; no test can tell a
+ * shared buffer from a copy.</li>
  * <li>{@code io.vertx.core.internal.ContextInternal.deployment()} and
  * {@code io.vertx.core.internal.deployment.DeploymentContext.deployment().identifier()} (exported "internal" API):
  * the name of the verticle that owns a context, for the app's uncaught-error log lines and counters; the public
- * {@link Context#deploymentID()} is an opaque id. Test: {@code UncaughtErrorsTest} (in modules/app).</li>
+ * {@link Context#deploymentID()} is an opaque id. Fails if it breaks: {@code FailingPublisherTest} (in modules/app,
+ * checked by making it return null); {@code UncaughtErrorsTest} covers the no-verticle case.</li>
  * </ol>
  * The cluster manager, once read through {@code VertxInternal.clusterManager()}, is now passed in explicitly
  * ({@link HealthOptions#setClusterManager}).
