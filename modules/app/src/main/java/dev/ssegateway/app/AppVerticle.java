@@ -134,10 +134,10 @@ public final class AppVerticle extends VerticleBase {
         .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
         .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes,
-            new HealthOptions().setProbePublisher(publisher::publishProbe)))
+            new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager)))
         .compose(g -> {
           gateway = g;
-          NodeMonitoring.install(vertx, g, configStatus, errors, node);
+          NodeMonitoring.install(clusterManager, g, configStatus, errors, node);
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
             return Future.succeededFuture();
           }

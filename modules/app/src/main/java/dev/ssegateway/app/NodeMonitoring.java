@@ -9,8 +9,6 @@ import dev.ssegateway.gateway.HealthCheck;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -28,7 +26,8 @@ final class NodeMonitoring {
   private NodeMonitoring() {
   }
 
-  static void install(Vertx vertx, Gateway gateway, ConfigStatus config, UncaughtErrors errors, String node) {
+  /** {@code cm}: the cluster manager the node's Vert.x was built with, null when not clustered. */
+  static void install(ClusterManager cm, Gateway gateway, ConfigStatus config, UncaughtErrors errors, String node) {
     MeterRegistry r = gateway.metrics().registry();
     gateway.health().addReadinessCheck("config", now -> configCheck(config));
     FunctionCounter.builder("sse.config.reloads", config, ConfigStatus::acceptedCount)
@@ -38,8 +37,7 @@ final class NodeMonitoring {
     errors.forEachSource(source -> FunctionCounter.builder("sse.uncaught.errors", errors, e -> e.count(source))
         .description("Exceptions that escaped a handler or timer (a publisher's, the gateway's), by verticle")
         .tag("source", source).register(r));
-    if (vertx.isClustered()) {
-      ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    if (cm != null) {
       Gauge.builder("sse.cluster.members", cm, c -> c.isActive() ? c.getNodes().size() : 0)
           .description("Members of the cluster as this node sees them").register(r);
       LOG.info("event=cluster_joined node={} cluster_node_id={} members={}", node, cm.getNodeId(), cm.getNodes().size());

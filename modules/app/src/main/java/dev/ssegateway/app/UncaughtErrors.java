@@ -1,9 +1,8 @@
 package dev.ssegateway.app;
 
+import dev.ssegateway.gateway.VertxInternals;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.deployment.DeploymentContext;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import org.slf4j.Logger;
@@ -139,11 +138,10 @@ public final class UncaughtErrors implements Shareable {
       return NO_VERTICLE;
     }
     try {
-      DeploymentContext deployment = context instanceof ContextInternal c ? c.deployment() : null;
-      if (deployment == null) {
+      String id = VertxInternals.verticleIdentifier(context);
+      if (id == null) {
         return NO_VERTICLE;
       }
-      String id = deployment.deployment().identifier();
       return id.startsWith("java:") ? id.substring(5) : id;
     } catch (RuntimeException e) {
       String id = context.deploymentID();

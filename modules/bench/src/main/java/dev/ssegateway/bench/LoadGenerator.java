@@ -85,6 +85,8 @@ public final class LoadGenerator {
   private Promise<Void> allSettled;
   private final io.vertx.core.Context home;
   private final io.vertx.core.Context[] loops;
+  /** Completes once {@link #loops} holds one context per event loop. */
+  private final Future<String> loopsReady;
   private long windowCpuStartMs;
   private long windowStartNanos;
 
@@ -110,14 +112,14 @@ public final class LoadGenerator {
     this.home = vertx.getOrCreateContext();
     int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
     // A socket lives on the event loop of the context that connected it: connect from one context per
-    // loop, or every stream ends up on one loop.
+    // loop, or every stream ends up on one loop. Each instance of the loop-lag verticle below gets its own
+    // event loop (Vert.x assigns them round-robin), so their contexts are the ones to connect from.
     this.loops = new io.vertx.core.Context[loops];
-    for (int k = 0; k < loops; k++) {
-      this.loops[k] = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
-    }
-    vertx.deployVerticle(() -> new AbstractVerticle() {
+    java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    this.loopsReady = vertx.deployVerticle(() -> new AbstractVerticle() {
       @Override
       public void start() {
+        LoadGenerator.this.loops[started.getAndIncrement()] = context;
         long[] expected = {System.nanoTime() + 50_000_000L};
         vertx.setPeriodic(50, id -> {
           long now = System.nanoTime();
@@ -143,7 +145,7 @@ public final class LoadGenerator {
   /** Opens every stream; completes when each one is ready or has failed, with {ok, failed, ms}. */
   public Future<JsonObject> open() {
     long t0 = System.nanoTime();
-    return connectAll(java.util.Arrays.asList(probes))
+    return loopsReady.compose(id -> connectAll(java.util.Arrays.asList(probes)))
         .map(v -> new JsonObject().put("ok", counters.live.get()).put("failed", failed)
             .put("ms", (System.nanoTime() - t0) / 1_000_000));
   }

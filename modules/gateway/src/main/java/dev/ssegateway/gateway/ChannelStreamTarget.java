@@ -6,7 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.impl.ConnectionBase;
+
+import java.util.function.LongConsumer;
 
 /**
  * An HTTP/1.1 stream's writes, put straight on its Netty channel below Vert.x's HTTP encoder: the bytes are
@@ -21,12 +22,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  */
 final class ChannelStreamTarget implements StreamTarget {
 
-  /** Vert.x's name for the HTTP/1.x response encoder in the connection's pipeline. */
-  private static final String HTTP_ENCODER = "httpEncoder";
-  /** Vert.x's name for the response compressor, present when the server compresses. */
-  private static final String COMPRESSOR = "deflater";
-
-  private final ConnectionBase connection;
+  /** Counts the bytes written here in Vert.x's metrics of the connection. */
+  private final LongConsumer bytesWritten;
   private final Channel channel;
   private final ChannelHandlerContext belowEncoder;
   private final WriteBatch batch;
@@ -34,8 +31,8 @@ final class ChannelStreamTarget implements StreamTarget {
   private int unflushed;
   private boolean inBatch;
 
-  private ChannelStreamTarget(ConnectionBase connection, ChannelHandlerContext encoder, WriteBatch batch) {
-    this.connection = connection;
+  private ChannelStreamTarget(LongConsumer bytesWritten, ChannelHandlerContext encoder, WriteBatch batch) {
+    this.bytesWritten = bytesWritten;
     this.channel = encoder.channel();
     this.belowEncoder = encoder;
     this.batch = batch;
@@ -47,15 +44,17 @@ final class ChannelStreamTarget implements StreamTarget {
    * plain HTTP/1.x pipeline (HTTP/2, compression) or not on this thread. Call on the connection's event loop.
    */
   static ChannelStreamTarget attach(HttpConnection connection, WriteBatch batch) {
-    if (!(connection instanceof ConnectionBase base)) {
+    Channel channel = VertxInternals.channel(connection);
+    LongConsumer bytesWritten = VertxInternals.bytesWrittenReporter(connection);
+    if (channel == null || bytesWritten == null) {
       return null;
     }
-    ChannelPipeline pipeline = base.channel().pipeline();
-    ChannelHandlerContext encoder = pipeline.context(HTTP_ENCODER);
-    if (encoder == null || pipeline.get(COMPRESSOR) != null || !base.channel().eventLoop().inEventLoop()) {
+    ChannelPipeline pipeline = channel.pipeline();
+    ChannelHandlerContext encoder = pipeline.context(VertxInternals.HTTP_ENCODER);
+    if (encoder == null || pipeline.get(VertxInternals.COMPRESSOR) != null || !channel.eventLoop().inEventLoop()) {
       return null;
     }
-    return new ChannelStreamTarget(base, encoder, batch);
+    return new ChannelStreamTarget(bytesWritten, encoder, batch);
   }
 
   @Override
@@ -97,7 +96,7 @@ final class ChannelStreamTarget implements StreamTarget {
     // From the encoder's context the write goes to the handlers before it (TLS, the socket), not through it.
     belowEncoder.write(chunk, written == null ? belowEncoder.voidPromise()
         : belowEncoder.newPromise().addListener(f -> written.run()));
-    connection.reportBytesWritten(size);
+    bytesWritten.accept(size);
     unflushed += size;
     if (!batch.open() || unflushed >= flushBytes) {
       flush();

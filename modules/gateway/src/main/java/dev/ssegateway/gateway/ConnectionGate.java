@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.net.impl.ConnectionBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,8 +108,9 @@ final class ConnectionGate {
     t.holdsSlot = true;
     tracked.put(connection, t);
     await(t);
-    if (connection instanceof ConnectionBase base && base.channel().pipeline().get(FramingDecoder.NAME) != null) {
-      base.channel().pipeline().replace(FramingDecoder.NAME, FramingDecoder.NAME, new FramingDecoder(options));
+    io.netty.channel.Channel channel = VertxInternals.channel(connection);
+    if (channel != null && channel.pipeline().get(VertxInternals.HTTP_DECODER) != null) {
+      channel.pipeline().replace(VertxInternals.HTTP_DECODER, VertxInternals.HTTP_DECODER, FramingDecoder.create(options));
     }
     arm(t);
   }

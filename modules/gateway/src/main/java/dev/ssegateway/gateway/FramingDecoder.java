@@ -1,12 +1,9 @@
 package dev.ssegateway.gateway;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderResult;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 
 import java.util.List;
 
@@ -19,14 +16,11 @@ import java.util.List;
  * invalid-request handler (400 {@code ambiguous_framing}, then the connection is closed), and nothing after it on
  * the connection is decoded.
  *
- * <p>Extends {@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (non-public Vert.x API, built from the same
- * {@link HttpServerOptions} Vert.x uses), because the {@code Content-Length} is gone before any public hook sees
- * the request.
+ * <p>The decoder itself extends a non-public Vert.x class, because the {@code Content-Length} is gone before any
+ * public hook sees the request: it lives in the fence, {@link VertxInternals#requestDecoder}; this class holds the
+ * rule.
  */
-final class FramingDecoder extends VertxHttpRequestDecoder {
-
-  /** Vert.x's name for the HTTP/1.x request decoder in the connection's pipeline. */
-  static final String NAME = "httpDecoder";
+final class FramingDecoder {
 
   /** The cause of a refused request's decoder failure. */
   static final class AmbiguousFraming extends IllegalArgumentException {
@@ -35,30 +29,15 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
     }
   }
 
-  private boolean refused;
-
-  FramingDecoder(HttpServerOptions options) {
-    super(options);
+  private FramingDecoder() {
   }
 
-  @Override
-  protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-    String problem = framingProblem(msg);
-    if (problem != null) {
-      refused = true;
-      msg.setDecoderResult(DecoderResult.failure(new AmbiguousFraming(problem)));
-      return true; // no body is read: the request ends here and the connection with it
-    }
-    return super.isContentAlwaysEmpty(msg);
-  }
-
-  @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-    if (refused) {
-      buffer.skipBytes(buffer.readableBytes()); // the connection is closing: nothing after the refused request counts
-      return;
-    }
-    super.decode(ctx, buffer, out);
+  /** A request decoder for a server with {@code options} (built from them as Vert.x builds its own). */
+  static ChannelHandler create(HttpServerOptions options) {
+    return VertxInternals.requestDecoder(options, msg -> {
+      String problem = framingProblem(msg);
+      return problem == null ? null : new AmbiguousFraming(problem);
+    });
   }
 
   /** Why the body framing of {@code msg} is ambiguous, or null when it is not. */

@@ -61,6 +61,10 @@ public final class Gateway {
   /** As above, with {@code chunks} allocating each event's off-heap frame (tests make allocations fail). */
   static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                 HealthOptions healthOptions, java.util.function.Function<byte[], io.netty.buffer.ByteBuf> chunks) {
+    if (vertx.isClustered() && healthOptions.getClusterManager() == null) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "a clustered gateway needs its cluster manager: HealthOptions.setClusterManager"));
+    }
     GatewaySettings current = LiveSettings.of(vertx, settings).current();
     GatewayStats stats = new GatewayStats();
     FanOut fanOut = new FanOut(stats, chunks);

@@ -1,7 +1,6 @@
 package dev.ssegateway.gateway;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -49,7 +48,7 @@ public final class Health {
     h.addReadinessCheck("fanout", now -> h.probe == null
         ? HealthCheck.Status.failing("probe not started") : h.probe.check(now));
     h.addReadinessCheck("event_loop_delay", now -> loopsOnTime(fanOut, options.getMaxLoopDelayMs()));
-    h.addReadinessCheck("cluster", now -> inCluster(vertx));
+    h.addReadinessCheck("cluster", now -> inCluster(vertx, options.getClusterManager()));
     return h;
   }
 
@@ -192,11 +191,10 @@ public final class Health {
     return worst;
   }
 
-  private static HealthCheck.Status inCluster(Vertx vertx) {
+  private static HealthCheck.Status inCluster(Vertx vertx, ClusterManager cm) {
     if (!vertx.isClustered()) {
       return HealthCheck.Status.passing("not clustered");
     }
-    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     if (cm == null || !cm.isActive()) {
       return HealthCheck.Status.failing("the cluster manager is not active: this node is not in its cluster");
     }

@@ -1,5 +1,7 @@
 package dev.ssegateway.gateway;
 
+import io.vertx.core.spi.cluster.ClusterManager;
+
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +19,7 @@ public final class HealthOptions {
   public static final long DEFAULT_MAX_LOOP_SILENCE_MS = 10_000;
 
   private Consumer<String> probePublisher;
+  private ClusterManager clusterManager;
   private long probeIntervalMs = DEFAULT_PROBE_INTERVAL_MS;
   private long probeDeadlineMs = DEFAULT_PROBE_DEADLINE_MS;
   private long maxLoopDelayMs = DEFAULT_MAX_LOOP_DELAY_MS;
@@ -27,6 +30,7 @@ public final class HealthOptions {
 
   public HealthOptions(HealthOptions other) {
     this.probePublisher = other.probePublisher;
+    this.clusterManager = other.clusterManager;
     this.probeIntervalMs = other.probeIntervalMs;
     this.probeDeadlineMs = other.probeDeadlineMs;
     this.maxLoopDelayMs = other.maxLoopDelayMs;
@@ -44,6 +48,19 @@ public final class HealthOptions {
 
   public HealthOptions setProbePublisher(Consumer<String> probePublisher) {
     this.probePublisher = probePublisher;
+    return this;
+  }
+
+  /**
+   * The cluster manager the node's Vert.x was built with, read by the {@code cluster} readiness check; required
+   * when that Vert.x is clustered (the gateway refuses to start without it), unused otherwise.
+   */
+  public ClusterManager getClusterManager() {
+    return clusterManager;
+  }
+
+  public HealthOptions setClusterManager(ClusterManager clusterManager) {
+    this.clusterManager = clusterManager;
     return this;
   }
 

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.nio.charset.StandardCharsets;
 
@@ -43,6 +42,6 @@ final class SharedChunk {
   /** The bytes inside {@code chunk}, as a Vert.x buffer over the same memory. */
   static Buffer payload(ByteBuf chunk) {
     int start = chunk.indexOf(chunk.readerIndex(), chunk.writerIndex(), (byte) '\n') + 1;
-    return BufferInternal.buffer(chunk.slice(start, chunk.writerIndex() - start - 2));
+    return VertxInternals.buffer(chunk.slice(start, chunk.writerIndex() - start - 2));
   }
 }
