@@ -155,12 +155,18 @@ final class GatewayProcess implements AutoCloseable {
     return awaitExit(timeoutMs);
   }
 
+  /** SIGTERM, and {@code kill -9} after 10 s; interrupted, kills at once (and keeps the interrupt). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        kill();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          kill();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }
