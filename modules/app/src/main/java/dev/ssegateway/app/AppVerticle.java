@@ -81,8 +81,8 @@ public final class AppVerticle extends VerticleBase {
     String node = settings.nodeId(EventPublisher.randomName());
     nodeName = node;
     if (config().fieldNames().stream().allMatch(k -> k.startsWith("_"))) {
-      LOG.info("event=config_defaults node={} node_id={} env_overrides={} message=\"no -conf given: running on the "
-          + "default settings; see conf/conf.json\"", node,
+      LOG.info("event=config_defaults node={} node_id={} env_overrides={} message=\"no -conf given, or it sets "
+          + "nothing: running on the default settings; see conf/conf.json\"", node,
           settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
     }
     return answerOriginSeq()
