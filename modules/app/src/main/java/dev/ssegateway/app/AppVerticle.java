@@ -24,9 +24,11 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,6 +50,7 @@ public final class AppVerticle extends VerticleBase {
   private Gateway gateway;
   private EventPublisher publisher;
   private String nodeName;
+  private volatile boolean stopping;
 
   /** A node that is not clustered, on the system clock. */
   public AppVerticle() {
@@ -77,6 +80,11 @@ public final class AppVerticle extends VerticleBase {
     logOverrides(overrides);
     String node = settings.nodeId(EventPublisher.randomName());
     nodeName = node;
+    if (config().fieldNames().stream().allMatch(k -> k.startsWith("_"))) {
+      LOG.info("event=config_defaults node={} node_id={} env_overrides={} message=\"no -conf given, or it sets "
+          + "nothing: running on the default settings; see conf/conf.json\"", node,
+          settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
+    }
     return answerOriginSeq()
         .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock))
         .onFailure(e -> {
@@ -134,7 +142,10 @@ public final class AppVerticle extends VerticleBase {
         .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
         .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes,
-            new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager)))
+            new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager))
+            .recover(e -> Future.failedFuture(e instanceof BindException ? new StartupFailure("cannot listen on "
+                + settings.get(GatewaySettings.HTTP_HOST) + ":" + settings.get(GatewaySettings.HTTP_PORT) + ": "
+                + String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT) + " (http.host/http.port)") : e)))
         .compose(g -> {
           gateway = g;
           NodeMonitoring.install(clusterManager, g, configStatus, errors, node);
@@ -148,9 +159,25 @@ public final class AppVerticle extends VerticleBase {
         .onSuccess(v -> LOG.info("event=node_ready node={} port={}", node, gateway.port()));
   }
 
+  /**
+   * Stops this node's gateway before Vert.x undeploys the rest (the launcher calls it on shutdown): logs
+   * {@code event=node_stopping}, then every stream ends with a jittered {@code retry:}, writes drain up to
+   * {@code shutdown.drain_ms}, and the gateway logs {@code event=gateway_stopped}. Idempotent.
+   */
+  public Future<Void> shutdown() {
+    if (gateway == null || stopping) {
+      return Future.succeededFuture();
+    }
+    stopping = true;
+    LOG.info("event=node_stopping node={}", nodeName);
+    return gateway.close();
+  }
+
   @Override
   public Future<?> stop() {
-    LOG.info("event=node_stopping node={}", nodeName);
+    if (!stopping) {
+      LOG.info("event=node_stopping node={}", nodeName);
+    }
     return publisher == null ? Future.succeededFuture() : publisher.release()
         .timeout(5, java.util.concurrent.TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
   }
@@ -160,6 +187,16 @@ public final class AppVerticle extends VerticleBase {
         LOG.info("event=config_env_override key={} variable={}", key, variable));
     overrides.unknown().forEach(variable ->
         LOG.warn("event=config_env_ignored variable={} reason=\"names no setting; see EnvOverrides\"", variable));
+  }
+
+  /**
+   * A startup failure already explained by its message, one line naming what to change: the launcher prints it
+   * and exits 1 without a stack trace.
+   */
+  public static final class StartupFailure extends RuntimeException {
+    StartupFailure(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** The running gateway (for tests that deploy this verticle). */

@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +39,8 @@ public final class GatewayLauncher extends VertxApplication {
 
   /** Key under which the absolute path of the {@code -conf} file reaches the app verticle. */
   public static final String CONF_FILE_KEY = ConfigVerticle.CONF_FILE_KEY;
+  /** Bound on the wait for the gateway to stop on shutdown (its drain is bounded by {@code shutdown.drain_ms}). */
+  private static final long SHUTDOWN_WAIT_S = 90;
 
   private GatewayLauncher(String[] args, VertxApplicationHooks hooks) {
     super(args, hooks);
@@ -74,6 +78,8 @@ public final class GatewayLauncher extends VertxApplication {
     private final Path confFile;
     /** The cluster manager of a clustered start, kept so the app can claim its node_id (public API only). */
     private final HazelcastClusterManager clusterManager;
+    /** The app verticles deployed (one per {@code -instances}), stopped first on shutdown. */
+    private final List<AppVerticle> apps = new CopyOnWriteArrayList<>();
 
     Hooks(Path confFile, boolean clustered) {
       this.confFile = confFile;
@@ -84,15 +90,26 @@ public final class GatewayLauncher extends VertxApplication {
     @Override
     public JsonObject afterConfigParsed(JsonObject config) {
       JsonObject conf = config == null ? new JsonObject() : config;
+      EnvOverrides overrides = EnvOverrides.from(System.getenv());
       try {
-        EnvOverrides.from(System.getenv()).settings(conf);
+        overrides.settings(conf);
       } catch (SettingsException e) {
-        fail("invalid configuration" + (confFile == null ? "" : " in " + confFile) + ": " + e.getMessage());
+        fail("invalid configuration " + source(e, overrides) + ": " + e.getMessage());
       }
       if (confFile != null) {
         conf.put(CONF_FILE_KEY, confFile.toString());
       }
       return conf;
+    }
+
+    /** Where the refused values came from: the file, the environment (each problem then names its variable), or both. */
+    private String source(SettingsException e, EnvOverrides overrides) {
+      long fromEnv = e.problems().stream().filter(p -> overrides.variables().containsKey(p.key())).count();
+      String file = confFile == null ? "in the -conf JSON" : "in " + confFile;
+      if (fromEnv == 0) {
+        return file;
+      }
+      return fromEnv == e.problems().size() ? "in the environment" : file + " and the environment";
     }
 
     /** The clustered event bus binds where Hazelcast does (loopback by default), never on all interfaces. */
@@ -131,11 +148,34 @@ public final class GatewayLauncher extends VertxApplication {
       if (t instanceof OriginClaim.TakenException) {
         System.exit(1);
       }
+      if (t instanceof AppVerticle.StartupFailure f) {
+        fail(f.getMessage());
+      }
     }
 
     @Override
     public Supplier<? extends Deployable> verticleSupplier() {
-      return () -> new AppVerticle(clusterManager, Clock.systemUTC());
+      return () -> {
+        AppVerticle app = new AppVerticle(clusterManager, Clock.systemUTC());
+        apps.add(app);
+        return app;
+      };
+    }
+
+    /**
+     * Runs (from the launcher's shutdown hook) before Vert.x undeploys anything: each node stops its gateway first,
+     * so streams end with their {@code retry:} and {@code event=gateway_stopped} is logged while the rest still
+     * runs. Vert.x's own close follows whatever happens here.
+     */
+    @Override
+    public void beforeStoppingVertx(HookContext context) {
+      for (AppVerticle app : apps) {
+        try {
+          app.shutdown().await(SHUTDOWN_WAIT_S, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          System.err.println("sse-gateway: the gateway did not stop within " + SHUTDOWN_WAIT_S + " s: " + e);
+        }
+      }
     }
   }
 

@@ -12,12 +12,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fat jar as a user runs it: {@code java -jar sse-gateway.jar -conf conf.json}. */
@@ -76,6 +82,92 @@ class GatewayLauncherIT {
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", dir.resolve("nope.json").toString())) {
       assertEquals(1, p.awaitExit(30_000));
       assertTrue(p.output().contains("does not exist"), p.output());
+    }
+  }
+
+  /** A log line at WARN or ERROR in the format of the jar's logback.xml ({@code HH:mm:ss.SSS LEVEL [thread] ...}). */
+  private static final Pattern WARN_OR_ERROR = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN|ERROR) ");
+
+  @Test
+  void aPortInUseIsOneLineNamingAddressAndPortWithoutStackTrace() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      Path file = conf(new JsonObject().put("http", new JsonObject().put("host", "127.0.0.1").put("port", port)));
+      try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", file.toString())) {
+        int code = p.awaitExit(60_000);
+        String out = p.output();
+        assertEquals(1, code, out);
+        assertEquals(List.of("sse-gateway: cannot listen on 127.0.0.1:" + port
+                + ": address already in use (http.host/http.port)"),
+            out.lines().filter(l -> l.contains(":" + port)).toList(), out);
+        assertTrue(out.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")), out);
+      }
+    }
+  }
+
+  @Test
+  void withoutConfTheNodeSaysItRunsOnDefaultsAndNamesItsRandomNode() throws Exception {
+    Map<String, String> env = Map.of("SSE_GATEWAY_HTTP__HOST", "127.0.0.1", "SSE_GATEWAY_HTTP__PORT", "0");
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), env)) {
+      p.awaitReady(60_000);
+      Matcher ready = Pattern.compile("event=node_ready node=(\\S+) ").matcher(p.output());
+      assertTrue(ready.find(), p.output());
+      List<String> defaults = p.output().lines().filter(l -> l.contains("event=config_defaults")).toList();
+      assertEquals(1, defaults.size(), p.output());
+      assertTrue(defaults.get(0).contains("node=" + ready.group(1) + " node_id=random env_overrides=2 "
+          + "message=\"no -conf given, or it sets nothing: running on the default settings"), defaults.get(0));
+      int code = p.terminate(30_000);
+      assertEquals(0, code, p.output());
+    }
+  }
+
+  @Test
+  void aBadEnvironmentOverrideNamesTheVariableNotTheFile() throws Exception {
+    Path file = conf(new JsonObject().put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)));
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), Map.of("SSE_GATEWAY_HEARTBEAT_MS", "5"),
+        "-conf", file.toString())) {
+      assertEquals(1, p.awaitExit(30_000), p.output());
+      assertTrue(p.output().contains("sse-gateway: invalid configuration in the environment: "
+          + "SSE_GATEWAY_HEARTBEAT_MS=5: heartbeat_ms: 5 is out of range; allowed: an integer in 1000..60000"),
+          p.output());
+      assertFalse(p.output().contains("conf.json"), "the file is fine and not blamed: " + p.output());
+    }
+  }
+
+  /**
+   * What an operator alerting on WARN and ERROR sees from a healthy node: nothing. A start, a stream, a scrape of
+   * /admin/stats and a SIGTERM log no line at WARN or ERROR, and the stop ends with {@code event=gateway_stopped}.
+   */
+  @Test
+  void aCleanStartAndStopLogsNothingAtWarnOrErrorAndEndsWithGatewayStopped() throws Exception {
+    Path file = conf(new JsonObject()
+        .put("node_id", "quiet")
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("admin", new JsonObject().put("token", "admin-secret"))
+        .put("ingest", new JsonObject().put("token", "ingest-secret"))
+        .put("ticker", new JsonObject().put("enabled", true).put("interval_ms", 200)));
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", file.toString())) {
+      int port = p.awaitReady(60_000);
+      HttpClient client = vertx.createHttpClient();
+      SseTestClient stream = SseTestClient.open(client, port, "/events?topic=demo").await(10, TimeUnit.SECONDS);
+      stream.awaitType("tick", 2).await(20, TimeUnit.SECONDS);
+      JsonObject stats = client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+              .setPort(port).setURI("/admin/stats").putHeader("Authorization", "Bearer admin-secret"))
+          .compose(r -> r.send())
+          .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toString())))
+          .await(10, TimeUnit.SECONDS);
+      assertEquals(200, stats.getInteger("status"), stats.encode());
+      JsonObject body = new JsonObject(stats.getString("body"));
+      assertEquals(1L, body.getLong("open_streams"), body.encode());
+      assertEquals("quiet", body.getString("node"), body.encode());
+
+      int code = p.terminate(30_000);
+      String out = p.output();
+      assertEquals(0, code, out);
+      assertEquals(List.of(), out.lines().filter(l -> WARN_OR_ERROR.matcher(l).find()).toList(), out);
+      int stopping = out.indexOf("event=node_stopping node=quiet");
+      int stopped = out.indexOf("event=gateway_stopped node=quiet port=" + port);
+      assertTrue(stopping >= 0 && stopped > stopping, "node_stopping, then gateway_stopped: " + out);
     }
   }
 

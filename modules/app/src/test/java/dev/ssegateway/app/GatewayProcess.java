@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,10 +28,11 @@ final class GatewayProcess implements AutoCloseable {
   private final Process process;
   private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
   private volatile int port = -1;
+  private final Thread reader;
 
   private GatewayProcess(Process process) {
     this.process = process;
-    Thread reader = new Thread(() -> {
+    reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
           StandardCharsets.UTF_8))) {
         String line;
@@ -55,6 +57,12 @@ final class GatewayProcess implements AutoCloseable {
 
   /** Starts {@code java [jvmArgs] -jar sse-gateway.jar args...} in {@code workDir}. */
   static GatewayProcess start(Path workDir, List<String> jvmArgs, String... args) throws IOException {
+    return start(workDir, jvmArgs, Map.of(), args);
+  }
+
+  /** As {@link #start(Path, List, String...)}, with {@code env} added to the process's environment. */
+  static GatewayProcess start(Path workDir, List<String> jvmArgs, Map<String, String> env, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
@@ -63,6 +71,7 @@ final class GatewayProcess implements AutoCloseable {
     cmd.add(jar().toAbsolutePath().toString());
     Collections.addAll(cmd, args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
     return new GatewayProcess(pb.start());
   }
 
@@ -107,11 +116,12 @@ final class GatewayProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Waits for the process to exit; returns its exit code. */
+  /** Waits for the process to exit and its last output lines to be read; returns its exit code. */
   int awaitExit(long timeoutMs) throws InterruptedException {
     if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException("gateway still running after " + timeoutMs + " ms: " + output());
     }
+    reader.join(10_000);
     return process.exitValue();
   }
 
@@ -136,18 +146,27 @@ final class GatewayProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
-  /** SIGTERM, then wait for exit. */
+  /**
+   * SIGTERM, then wait for exit, reading the output to its end ({@code Process.destroy()} would close the pipe and
+   * lose the shutdown's lines).
+   */
   int terminate(long timeoutMs) throws InterruptedException {
-    process.destroy();
+    process.toHandle().destroy();
     return awaitExit(timeoutMs);
   }
 
+  /** SIGTERM, and {@code kill -9} after 10 s; interrupted, kills at once (and keeps the interrupt). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process.isAlive()) {
       process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        kill();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          kill();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }

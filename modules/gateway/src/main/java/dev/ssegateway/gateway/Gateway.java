@@ -75,6 +75,7 @@ public final class Gateway {
     List<Routes> routes = new ArrayList<>();
     routes.add(health::mount);
     routes.add(metrics::mount);
+    routes.add(AdminStatsHandler.create(node, stats)::mount);
     routes.addAll(extraRoutes);
     WebRoot webRoot = WebRoot.create(current);
     routes.add(webRoot::mount); // last: GET of any path no other route takes

@@ -46,7 +46,7 @@ public final class Health {
     Health h = new Health(node);
     h.addLivenessCheck("event_loops", now -> loopsRun(fanOut, options.getMaxLoopSilenceMs()));
     h.addReadinessCheck("fanout", now -> h.probe == null
-        ? HealthCheck.Status.failing("probe not started") : h.probe.check(now));
+        ? HealthCheck.Status.starting("starting: probe not started", -1) : h.probe.check(now));
     h.addReadinessCheck("event_loop_delay", now -> loopsOnTime(fanOut, options.getMaxLoopDelayMs()));
     h.addReadinessCheck("cluster", now -> inCluster(vertx, options.getClusterManager()));
     return h;
@@ -140,7 +140,11 @@ public final class Health {
         .put("checks", out);
   }
 
+  /** A check that is only starting is not logged: its first real outcome is (a failure, or passing after a failure). */
   private void logChange(String key, HealthCheck.Status s) {
+    if (s.starting()) {
+      return;
+    }
     Boolean before = lastLogged.put(key, s.ok());
     if (before == null ? !s.ok() : before != s.ok()) {
       if (s.ok()) {

@@ -85,7 +85,7 @@ final class HealthProbe extends VerticleBase {
     }
     long newest = lastSent;
     if (newest == 0) {
-      return HealthCheck.Status.failing("starting: no probe published yet", startedAtMs);
+      return HealthCheck.Status.starting("starting: no probe published yet", startedAtMs);
     }
     long silentSince = lastSentAtMs + options.getProbeIntervalMs() + deadline;
     if (nowMs > silentSince) {
@@ -120,7 +120,7 @@ final class HealthProbe extends VerticleBase {
       return HealthCheck.Status.failing(behind + " of " + lanes.size() + " instances stuck: " + worst, since);
     }
     if (starting > 0) {
-      return HealthCheck.Status.failing("starting: " + starting + " of " + lanes.size()
+      return HealthCheck.Status.starting("starting: " + starting + " of " + lanes.size()
           + " instances have not written a probe yet", startedAtMs);
     }
     return HealthCheck.Status.passing("probe " + newest + " path ok on " + lanes.size() + " instances");
