@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * accept, and streams never timed.
  */
 @ExtendWith(VertxExtension.class)
+@org.junit.jupiter.api.Timeout(120) // a lost answer fails the test instead of hanging the suite
 class ConnectionGateTest {
 
   private static Gateway deploy(Vertx vertx, JsonObject settings) {

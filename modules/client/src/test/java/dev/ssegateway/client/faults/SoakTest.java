@@ -82,6 +82,7 @@ class SoakTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 3, unit = java.util.concurrent.TimeUnit.HOURS) // beyond the 5-minute default
   void twoThousandStreamsForTenMinutesLeaveNoFdTimerConnectionOrHeapBehind() throws Exception {
     Gateway gateway = FaultRig.gateway(vertx, new JsonObject().put("heartbeat_ms", 1000));
     // warm up the code paths once (classes, pools, buffers) so the baseline is the steady state
