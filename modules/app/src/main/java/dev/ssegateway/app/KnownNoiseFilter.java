@@ -24,7 +24,7 @@ public final class KnownNoiseFilter extends TurboFilter {
 
   static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
   static final String GAUGE_AGAIN = "This Gauge has been already registered (MeterId{name='vertx.";
-  static final String CONNECTION_BASE = "io.vertx.core.net.impl.ConnectionBase";
+  static final String CONNECTION_BASE = dev.ssegateway.gateway.VertxInternals.CONNECTION_LOGGER;
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {

@@ -32,6 +32,7 @@ class KnownNoiseFilterTest {
 
   @Test
   void aPeerThatResetItsConnectionIsDroppedOtherConnectionErrorsAreNot() {
+    assertEquals("io.vertx.core.net.impl.ConnectionBase", KnownNoiseFilter.CONNECTION_BASE, "the logger Vert.x logs a reset with");
     assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR, "Connection reset"));
     assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR, "Connection reset by peer"));
     assertEquals(FilterReply.NEUTRAL, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR,

@@ -36,7 +36,9 @@ import java.util.function.LongConsumer;
  * and {@code HttpServerRequest.toNetSocket()} would take the connection away from the HTTP codec. Used by
  * {@link #channel}, {@link #bytesWrittenReporter}. Fail if it breaks: {@code DirectWritesTest} (asserts every
  * HTTP/1.1 stream is written directly), {@code AmbiguousFramingTest}; also exercised by {@code TlsTest} and
- * {@code SlowConsumerTest}. No test reads the bytes-written metric: a change there only shows at compile time.</li>
+ * {@code SlowConsumerTest}. No test reads the bytes-written metric: a change there only shows at compile time.
+ * Its logger name ({@link #CONNECTION_LOGGER}) is also what the app's log filter quiets for an expected
+ * "Connection reset" ({@code KnownNoiseFilterTest}).</li>
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
  * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}. A renamed handler
@@ -69,6 +71,8 @@ public final class VertxInternals {
   static final String HTTP_ENCODER = "httpEncoder";
   /** Vert.x's name for the response compressor, present when the server compresses. */
   static final String COMPRESSOR = "deflater";
+  /** The logger Vert.x's connections log a peer's reset with. */
+  public static final String CONNECTION_LOGGER = ConnectionBase.class.getName();
 
   private VertxInternals() {
   }
