@@ -118,6 +118,8 @@ public final class FanOut extends VerticleBase {
   private long arrivals;
   private long historyBytes;
   private MessageConsumer<Object> consumer;
+  /** Set when the fan-out stops: it no longer subscribes ({@link #resubscribe}). */
+  private volatile boolean stopped;
   private Context hub;
 
   public FanOut(GatewayStats stats) {
@@ -146,7 +148,32 @@ public final class FanOut extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /**
+   * Registers a fresh consumer of {@link BusAddresses#EVENTS} and, once the cluster knows it, drops the old one: for
+   * a node whose registration vanished from the cluster's subscription registry (seen after a Hazelcast merge), which
+   * would otherwise receive no event at all. Events that reach both consumers meanwhile are duplicates (ignored).
+   */
+  Future<Void> resubscribe() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    hub.runOnContext(v -> {
+      if (stopped) {
+        done.complete();
+        return;
+      }
+      MessageConsumer<Object> old = consumer;
+      MessageConsumer<Object> fresh = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
+      fresh.completion()
+          .compose(x -> {
+            consumer = fresh;
+            return old == null ? Future.<Void>succeededFuture() : old.unregister();
+          })
+          .onComplete(done);
+    });
+    return done.future();
   }
 
   void attach(Lane lane) {
