@@ -17,6 +17,7 @@ import dev.ssegateway.publisher.TickerPublisher;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -51,6 +52,8 @@ public final class AppVerticle extends VerticleBase {
   private EventPublisher publisher;
   private String nodeName;
   private volatile boolean stopping;
+  /** In a cluster: the consumer answering {@link BusAddresses#originSeq} for this node. */
+  private MessageConsumer<String> originSeqAnswers;
 
   /** A node that is not clustered, on the system clock. */
   public AppVerticle() {
@@ -108,7 +111,9 @@ public final class AppVerticle extends VerticleBase {
     if (clusterManager == null) {
       return Future.succeededFuture();
     }
-    return vertx.eventBus().<String>consumer(BusAddresses.originSeq(clusterManager.getNodeId()), m ->
+    MessageConsumer<String> old = originSeqAnswers;
+    MessageConsumer<String> fresh = vertx.eventBus().<String>consumer(BusAddresses.originSeq(
+        clusterManager.getNodeId()), m ->
         vertx.eventBus().<Long>request(BusAddresses.ORIGIN_SEQ_LOCAL, m.body()).onComplete(ar -> {
           if (ar.succeeded()) {
             m.reply(ar.result().body());
@@ -117,7 +122,12 @@ public final class AppVerticle extends VerticleBase {
           } else {
             m.fail(500, ar.cause().toString());
           }
-        })).completion();
+        }));
+    // a re-subscription (SubscriptionWatch) drops the old consumer once the new one is known to the cluster
+    return fresh.completion().compose(v -> {
+      originSeqAnswers = fresh;
+      return old == null ? Future.succeededFuture() : old.unregister();
+    });
   }
 
   private Future<?> startNode(UncaughtErrors errors, Map<String, String> env, GatewaySettings settings, String node,
@@ -149,6 +159,10 @@ public final class AppVerticle extends VerticleBase {
         .compose(g -> {
           gateway = g;
           NodeMonitoring.install(clusterManager, g, configStatus, errors, node);
+          if (clusterManager != null) {
+            SubscriptionWatch.start(vertx, clusterManager, Map.of(BusAddresses.EVENTS, g::resubscribe,
+                BusAddresses.originSeq(clusterManager.getNodeId()), this::answerOriginSeq));
+          }
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
             return Future.succeededFuture();
           }

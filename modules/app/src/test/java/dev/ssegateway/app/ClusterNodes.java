@@ -70,13 +70,19 @@ final class ClusterNodes implements AutoCloseable {
     } catch (IOException e) {
       return Future.failedFuture(e);
     }
+    return start(name, conf, clock, new HazelcastClusterManager(config),
+        new EventBusOptions().setHost("127.0.0.1").setPort(0));
+  }
+
+  /** As {@link #start(String, JsonObject, java.time.Clock)}, with the member's cluster manager and event bus given. */
+  Future<Node> start(String name, JsonObject conf, java.time.Clock clock, HazelcastClusterManager manager,
+                     EventBusOptions eventBus) {
     JsonObject appConf = new JsonObject()
         .put("node_id", name)
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 2))
         .mergeIn(conf == null ? new JsonObject() : conf, true);
-    HazelcastClusterManager manager = new HazelcastClusterManager(config);
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .with(new VertxOptions().setEventBusOptions(eventBus))
         .withClusterManager(manager)
         .buildClustered()
         .compose(vertx -> {

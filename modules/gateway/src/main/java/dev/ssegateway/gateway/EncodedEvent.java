@@ -24,6 +24,11 @@ final class EncodedEvent {
   final int bodyOffset;
   final long receivedAtMs;
   final long publishedAtMs;
+  /**
+   * A notice for every live stream of the node (a live {@code reset}), not an event of a topic: framed without an
+   * id line (a client's position does not move), never retained, written as is to streams whose ids differ.
+   */
+  final boolean notice;
   private final int retained;
 
   EncodedEvent(String topic, String origin, long seq, long arrival, Cursor cursor, String type, String data,
@@ -34,12 +39,18 @@ final class EncodedEvent {
   /** {@code chunks} frames the bytes off-heap ({@link SharedChunk#of}); it may fail, as any allocation may. */
   EncodedEvent(String topic, String origin, long seq, long arrival, Cursor cursor, String type, String data,
                long receivedAtMs, long publishedAtMs, Function<byte[], ByteBuf> chunks) {
+    this(topic, origin, seq, arrival, cursor, type, data, receivedAtMs, publishedAtMs, chunks, false);
+  }
+
+  private EncodedEvent(String topic, String origin, long seq, long arrival, Cursor cursor, String type, String data,
+                       long receivedAtMs, long publishedAtMs, Function<byte[], ByteBuf> chunks, boolean notice) {
     this.topic = topic;
     this.origin = origin;
     this.seq = seq;
     this.arrival = arrival;
     this.cursor = cursor;
-    Buffer id = SseEncoder.idLine(cursor.toString());
+    this.notice = notice;
+    Buffer id = notice ? Buffer.buffer() : SseEncoder.idLine(cursor.toString());
     this.bodyOffset = id.length();
     // one exact-size copy: the history keeps this memory, so no slack capacity is retained with it
     byte[] frame = id.appendBuffer(SseEncoder.body(type, data)).getBytes();
@@ -48,6 +59,14 @@ final class EncodedEvent {
     this.receivedAtMs = receivedAtMs;
     this.publishedAtMs = publishedAtMs;
     this.retained = chunk.capacity() + 480 + 64 * Math.max(0, cursor.positions().size() - 1);
+  }
+
+  /**
+   * A {@link #notice} for every live stream, at the node's position {@code cursor} (it has no topic, origin or seq
+   * of its own).
+   */
+  static EncodedEvent notice(Cursor cursor, long arrival, String type, String data, long receivedAtMs) {
+    return new EncodedEvent(null, null, 0, arrival, cursor, type, data, receivedAtMs, 0, SharedChunk::of, true);
   }
 
   /** The SSE frame (id line and body), a view of {@link #chunk}'s memory. */

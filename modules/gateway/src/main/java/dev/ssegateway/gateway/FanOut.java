@@ -50,6 +50,8 @@ public final class FanOut extends VerticleBase {
   static final String OUT_OF_MEMORY = "out_of_memory";
   /** Reset reason of a resume position this node cannot place: far ahead of what it has seen of the origin. */
   static final String AHEAD_OF_NODE = "ahead_of_node";
+  /** Reset reason told to live streams when an origin's sequence jumps without a restart: events were lost. */
+  static final String GAP = "gap";
   /**
    * How far (in events) a client's position may be ahead of this node's last seq of a known origin and still be
    * taken as a cluster peer's lead (events this node has yet to receive, skipped when they come): 10 ms of an
@@ -111,10 +113,13 @@ public final class FanOut extends VerticleBase {
   private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
   private final Map<String, Long> droppedTopicMarks = new HashMap<>();
   private final RateLimitedLog badEventLog = new RateLimitedLog(LOG, 10_000);
+  private final RateLimitedLog gapLog = new RateLimitedLog(LOG, 10_000);
   private Cursor position = Cursor.EMPTY;
   private long arrivals;
   private long historyBytes;
   private MessageConsumer<Object> consumer;
+  /** Set when the fan-out stops: it no longer subscribes ({@link #resubscribe}). */
+  private volatile boolean stopped;
   private Context hub;
 
   public FanOut(GatewayStats stats) {
@@ -143,7 +148,32 @@ public final class FanOut extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /**
+   * Registers a fresh consumer of {@link BusAddresses#EVENTS} and, once the cluster knows it, drops the old one: for
+   * a node whose registration vanished from the cluster's subscription registry (seen after a Hazelcast merge), which
+   * would otherwise receive no event at all. Events that reach both consumers meanwhile are duplicates (ignored).
+   */
+  Future<Void> resubscribe() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    hub.runOnContext(v -> {
+      if (stopped) {
+        done.complete();
+        return;
+      }
+      MessageConsumer<Object> old = consumer;
+      MessageConsumer<Object> fresh = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
+      fresh.completion()
+          .compose(x -> {
+            consumer = fresh;
+            return old == null ? Future.<Void>succeededFuture() : old.unregister();
+          })
+          .onComplete(done);
+    });
+    return done.future();
   }
 
   void attach(Lane lane) {
@@ -229,8 +259,8 @@ public final class FanOut extends VerticleBase {
       }
       String id = Cursor.eventId(u.origin(), u.seq());
       dropped(u.reason(), id, u.topic(), u.getMessage());
-      accept(u.topic(), u.origin(), u.seq(), WireNames.DROPPED, droppedNotice(id, u.topic(), u.reason(),
-          u.getMessage()), 0, settings);
+      accept(u.topic(), u.origin(), u.seq(), u.startsAbove(), WireNames.DROPPED, droppedNotice(id, u.topic(),
+          u.reason(), u.getMessage()), 0, settings);
       return;
     } catch (BadEventException b) {
       refused(b.reason(), b.getMessage());
@@ -240,7 +270,8 @@ public final class FanOut extends VerticleBase {
       refused(UNREADABLE, "bus message could not be read: " + e);
       return;
     }
-    accept(event.topic(), event.origin(), event.seq(), event.type(), event.data(), event.publishedAtMs(), settings);
+    accept(event.topic(), event.origin(), event.seq(), event.startsAbove(), event.type(), event.data(),
+        event.publishedAtMs(), settings);
   }
 
   /** A bus message without a readable id: nobody can be told which event it was, so it is counted and logged. */
@@ -265,10 +296,11 @@ public final class FanOut extends VerticleBase {
    * the position, encodes once, remembers it and hands it to every lane. Encoding, the only step that can
    * fail, happens before any state changes; an event that cannot be encoded is replaced by a {@code dropped}
    * notice with the same id, so its seq is still consumed and each origin's sequence stays contiguous.
-   * Returns false for a duplicate.
+   * A jump in a known origin's sequence that is not its restart ({@link #lostBefore}) is told to every live
+   * stream first, with a {@code reset} ({@link #gapNotice}). Returns false for a duplicate.
    */
-  private boolean accept(String topic, String origin, long seq, String type, String data, long publishedAtMs,
-                         GatewaySettings settings) {
+  private boolean accept(String topic, String origin, long seq, long startsAbove, String type, String data,
+                         long publishedAtMs, GatewaySettings settings) {
     OriginState seen = origins.get(origin);
     if (outsideWindow(seq, seen == null ? 0 : seen.last, System.currentTimeMillis() * 1000L)) {
       refuseLive(topic, origin, seq, SEQ_OUT_OF_WINDOW, "seq is more than " + MAX_SEQ_AHEAD + " (one hour in"
@@ -312,9 +344,13 @@ public final class FanOut extends VerticleBase {
       }
     }
     OriginState state = origins.computeIfAbsent(origin, OriginState::new);
-    if (state.last == 0 || seq != state.last + 1) {
+    Cursor before = position;
+    boolean lost = lostBefore(state.last, seq, startsAbove);
+    if (state.last == 0 || lost) {
+      // a restart's jump (seqs never published) keeps coverage: a resume from before it misses nothing
       state.coveredFrom = seq;
     }
+    long lastBefore = state.last;
     state.last = seq;
     state.lastArrivalMs = now;
     position = next;
@@ -323,6 +359,9 @@ public final class FanOut extends VerticleBase {
       stats.probesReceived.increment();
     } else {
       stats.eventsReceived.increment();
+    }
+    if (lost) {
+      tellGap(origin, lastBefore, seq, before);
     }
     if (encoded == null) {
       return true;
@@ -333,6 +372,51 @@ public final class FanOut extends VerticleBase {
       lane.post(() -> lane.deliver(ready));
     }
     return true;
+  }
+
+  /**
+   * Whether events of an origin were lost before its event {@code seq}, given the last seq this node took from
+   * it ({@code last}, 0 for none) and the event's {@link Event#startsAbove} mark. The first event a node sees of
+   * an origin is not a loss (it joined the stream there); a contiguous seq is not; a jump is, unless the event is
+   * the first of a restarted origin that started above a high-water mark this node had reached (the seqs in
+   * between were never published). A restart above what this node had seen (it missed the old incarnation's last
+   * events) is a loss too.
+   */
+  static boolean lostBefore(long last, long seq, long startsAbove) {
+    if (last == 0 || seq == last + 1) {
+      return false;
+    }
+    return startsAbove < 0 || last < startsAbove;
+  }
+
+  /**
+   * Tells every live stream of this node, before the event that follows the gap, that events of {@code origin}
+   * after {@code last} were lost on the way here: a {@code reset} of the shape a resume gets, reason {@link #GAP}.
+   * Every stream, whatever its topics: this node cannot know the topics of events it never received.
+   */
+  private void tellGap(String origin, long last, long seq, Cursor before) {
+    stats.originGaps.increment();
+    gapLog.warn(origin, "event=origin_gap origin={} after={} next={} missing={} detail=\"events of this origin were"
+        + " lost on the way to this node; live streams were told with a reset\"", origin, Cursor.formatSeq(last),
+        Cursor.formatSeq(seq), seq > last ? seq - last - 1 : 0);
+    EncodedEvent notice;
+    try {
+      notice = EncodedEvent.notice(before, arrivals, WireNames.RESET, gapNotice(before, origin, last, seq).encode(),
+          System.currentTimeMillis());
+    } catch (RuntimeException | Error e) {
+      LOG.error("event=gap_notice_failed origin={} cause=\"{}\"", origin, e.toString());
+      return;
+    }
+    for (Lane lane : lanes) {
+      lane.post(() -> lane.deliver(notice));
+    }
+  }
+
+  /** The {@code reset} a live stream gets when events of {@code origin} after {@code last} never reached this node. */
+  static JsonObject gapNotice(Cursor position, String origin, long last, long seq) {
+    return resetNotice(position, List.of(loss(origin, last, GAP, "events of origin " + origin + " after "
+        + Cursor.formatSeq(last) + " never reached this gateway (the next one it got is " + Cursor.formatSeq(seq)
+        + "): lost on the way, e.g. during a network split")));
   }
 
   /** Whether {@code seq} is more than {@link #MAX_SEQ_AHEAD} above both the origin's last seq and the clock. */

@@ -135,6 +135,14 @@ public final class Gateway {
     return metrics;
   }
 
+  /**
+   * Subscribes this node's fan-out to the events address again (see {@link FanOut#resubscribe}): for a node whose
+   * subscription the cluster lost.
+   */
+  public Future<Void> resubscribe() {
+    return fanOut.resubscribe();
+  }
+
   /** The lanes of the running instances (tests look at their probes). */
   List<Lane> fanOutLanes() {
     return fanOut.lanes();

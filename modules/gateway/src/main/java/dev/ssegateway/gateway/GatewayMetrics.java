@@ -88,6 +88,8 @@ public final class GatewayMetrics {
         s -> s.replayedEvents.sum());
     counter(r, "sse.resets", "Resumes that could not be served exactly (a reset event was sent)", stats,
         s -> s.resets.sum());
+    counter(r, "sse.origin.gaps", "Jumps in an origin's sequence that were not a restart (events lost on the way "
+        + "here; live streams got a reset)", stats, s -> s.originGaps.sum());
     counter(r, "sse.slow.consumers.cut", "Streams cut because the client did not keep up", stats,
         s -> s.slowConsumersCut.sum());
     counter(r, "sse.duplicates.ignored", "Bus events ignored because this node already had them", stats,

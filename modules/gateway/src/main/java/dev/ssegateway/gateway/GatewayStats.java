@@ -25,6 +25,8 @@ public final class GatewayStats {
   public final LongAdder replays = new LongAdder();
   public final LongAdder replayedEvents = new LongAdder();
   public final LongAdder resets = new LongAdder();
+  /** Jumps in an origin's sequence that were not a restart: events lost on the way here, told to live streams. */
+  public final LongAdder originGaps = new LongAdder();
   public final LongAdder rejectedRequests = new LongAdder();
   /** Open streams per client address, for {@code limits.max_connections_per_address}. */
   final AddressCounts perAddress = new AddressCounts();
@@ -128,6 +130,7 @@ public final class GatewayStats {
         .put("replays", replays.sum())
         .put("replayed_events", replayedEvents.sum())
         .put("resets", resets.sum())
+        .put("origin_gaps", originGaps.sum())
         .put("rejected_requests", rejectedRequests.sum())
         .put("history_bytes", historyBytes.get())
         .put("history_events", historyEvents.get())

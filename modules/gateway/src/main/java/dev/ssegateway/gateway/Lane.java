@@ -145,13 +145,13 @@ final class Lane {
     }
   }
 
-  /** Called once per event on this loop. */
+  /** Called once per event on this loop; a {@link EncodedEvent#notice} goes to every live stream of the lane. */
   void deliver(EncodedEvent e) {
     if (heldForTest != null) {
       heldForTest.add(e);
       return;
     }
-    Set<StreamConnection> streams = byTopic.get(e.topic);
+    Set<StreamConnection> streams = e.notice ? all : byTopic.get(e.topic);
     if (streams == null) {
       return;
     }
@@ -164,7 +164,7 @@ final class Lane {
         toCut.add(c); // no memory for this stream's copy of the frame: it resumes later, the others go on
       }
     }
-    if (!Topics.PROBE_TOPIC.equals(e.topic)) {
+    if (!e.notice && !Topics.PROBE_TOPIC.equals(e.topic)) {
       stats.deliveries.add(streams.size());
       stats.eventBytesWritten.add((long) e.frameLength * streams.size());
       if (e.publishedAtMs > 0) {

@@ -220,7 +220,7 @@ final class StreamConnection {
    */
   Buffer frameFor(EncodedEvent e) {
     Cursor ahead = clientAhead;
-    if (ahead == null) {
+    if (ahead == null || e.notice) {
       return e.frame();
     }
     if (e.seq <= ahead.position(e.origin)) {

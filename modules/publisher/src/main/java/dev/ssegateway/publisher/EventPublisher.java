@@ -29,6 +29,8 @@ import java.time.Clock;
  * the wall clock in microseconds at startup, or above the highest sequence a live gateway has seen from
  * this origin when that is higher ({@link #join}: a restart on a clock stepped back never reuses an id).
  * Events leave in sequence order: they are sent from one context, in the order their numbers were taken.
+ * The first event of this publisher carries the high-water mark it started above ({@link Event#startsAbove}),
+ * so that a gateway can tell this legitimate jump of the sequence from events lost on the way.
  *
  * <p>In a cluster, a member that publishes uses {@link #join}: it claims its origin name cluster-wide
  * ({@link OriginClaim}) and refuses to start when a live member holds it.
@@ -43,6 +45,9 @@ public final class EventPublisher implements Shareable {
   private final Context sender;
   private final Clock clock;
   private final OriginClaim claim;
+  /** The highest seq of this origin the live members had seen when it started (0 for none, or not asked). */
+  private final long startsAbove;
+  private final long firstSeq;
   private long seq;
 
   private EventPublisher(Vertx vertx, String origin, Clock clock, long above, OriginClaim claim) {
@@ -55,6 +60,8 @@ public final class EventPublisher implements Shareable {
     this.clock = clock;
     this.claim = claim;
     this.seq = Math.max(clock.millis() * 1000L, above);
+    this.startsAbove = Math.max(above, 0);
+    this.firstSeq = seq + 1;
   }
 
   /**
@@ -144,7 +151,7 @@ public final class EventPublisher implements Shareable {
     synchronized (this) {
       // Lone surrogates and NUL become U+FFFD (documented in docs/protocol.md, "Bad events"): such a string is accepted, and
       // what goes on the bus is valid UTF-8 that a clustered bus can encode.
-      event = new Event(topic, type, Utf8.normalize(data), origin, ++seq, clock.millis());
+      event = new Event(topic, type, Utf8.normalize(data), origin, ++seq, clock.millis(), mark(seq));
       // The sender context runs tasks in submission order, so bus order equals seq order.
       sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
     }
@@ -158,9 +165,15 @@ public final class EventPublisher implements Shareable {
    */
   public void publishProbe(String data) {
     synchronized (this) {
-      Event event = new Event(Topics.PROBE_TOPIC, Topics.PROBE_TYPE, data, origin, ++seq, clock.millis());
+      Event event = new Event(Topics.PROBE_TOPIC, Topics.PROBE_TYPE, data, origin, ++seq, clock.millis(),
+          mark(seq));
       sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
     }
+  }
+
+  /** The {@link Event#startsAbove} mark of the event numbered {@code s}: set on the first event only. */
+  private long mark(long s) {
+    return s == firstSeq ? startsAbove : Event.NOT_FIRST;
   }
 
   private void validate(String topic, String type, String data) {

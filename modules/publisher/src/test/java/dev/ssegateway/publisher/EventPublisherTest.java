@@ -56,6 +56,31 @@ class EventPublisherTest {
   }
 
   @Test
+  void onlyTheFirstEventOfAPublisherCarriesTheHighWaterMarkItStartedAbove(Vertx vertx, VertxTestContext ctx) {
+    EventPublisher publisher = EventPublisher.install(vertx, "p1");
+    List<JsonObject> seen = new ArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(BusAddresses.EVENTS, m -> {
+      seen.add(m.body());
+      if (seen.size() == 3) {
+        ctx.verify(() -> {
+          // not clustered: no member was asked, so the mark is 0 (the first seq is above nothing but the clock)
+          assertEquals(0L, seen.get(0).getLong("starts_above"), seen.get(0).encode());
+          assertEquals(Event.NOT_FIRST, Event.fromBus(seen.get(1), 1 << 20).startsAbove());
+          for (JsonObject later : seen.subList(1, 3)) {
+            assertTrue(!later.containsKey("starts_above"), "a later event is not marked: " + later.encode());
+          }
+          assertEquals(seen.get(0).getLong("seq") + 1, seen.get(1).getLong("seq"));
+          ctx.completeNow();
+        });
+      }
+    }).completion().onComplete(ctx.succeeding(v -> {
+      publisher.publish("t", "a");
+      publisher.publishProbe("probe");
+      publisher.publish("t", "c");
+    }));
+  }
+
+  @Test
   void invalidEventsFailTheFutureAndNeverReachTheBus(Vertx vertx, VertxTestContext ctx) {
     EventPublisher publisher = EventPublisher.install(vertx, "p1");
     vertx.eventBus().consumer(BusAddresses.EVENTS, m -> ctx.failNow("a refused event reached the bus"));
