@@ -93,6 +93,8 @@ public final class FanOut extends VerticleBase {
     long last;
     long coveredFrom;
     long lastArrivalMs;
+    /** The stream position right after this origin was pruned from it (null while ids name it). */
+    Cursor prunedAt;
 
     OriginState(String name) {
       this.name = name;
@@ -537,6 +539,7 @@ public final class FanOut extends VerticleBase {
       if (state.lastArrivalMs < before) {
         if (position.position(state.name) >= 0) {
           position = position.without(state.name);
+          state.prunedAt = position;
           LOG.info("event=origin_pruned origin={} last_seq={} reason=\"no event for history.max_age_ms + {} ms\"",
               state.name, Cursor.formatSeq(state.last), PRUNE_MARGIN_MS);
         }
@@ -597,7 +600,7 @@ public final class FanOut extends VerticleBase {
       Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
       for (Map.Entry<String, Long> mark : marks.entrySet()) {
         long at = client.position(mark.getKey());
-        if (at < mark.getValue() && origins.containsKey(mark.getKey())
+        if (at < mark.getValue() && origins.containsKey(mark.getKey()) && !issuedAfterPruning(client, mark.getKey())
             && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
           lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
               "events of topic " + topic + " up to " + Cursor.formatSeq(mark.getValue())
@@ -620,6 +623,31 @@ public final class FanOut extends VerticleBase {
     // hello names the client's own position: if the stream breaks during the replay, the client resumes
     // from where it really is, not from the end of a replay it did not receive.
     return new ResumePlan(client, replay, reset, ahead);
+  }
+
+  /**
+   * Whether {@code client} was issued after {@code origin} was pruned from this node's ids: it does not name the
+   * origin, and for every origin it shares with the position at the pruning it is at or beyond it. Such a client
+   * saw the origin's events (they were all gone from the history before the pruning), so their eviction is not a
+   * loss for it. The node's own health probes advance its position every second, so an id from before the
+   * origin's events does not pass.
+   */
+  private boolean issuedAfterPruning(Cursor client, String origin) {
+    OriginState state = origins.get(origin);
+    if (state == null || state.prunedAt == null || client.position(origin) >= 0 || position.position(origin) >= 0) {
+      return false;
+    }
+    boolean shared = false;
+    for (Map.Entry<String, Long> p : state.prunedAt.positions().entrySet()) {
+      long at = client.position(p.getKey());
+      if (at >= 0) {
+        if (at < p.getValue()) {
+          return false;
+        }
+        shared = true;
+      }
+    }
+    return shared;
   }
 
   /**

@@ -121,8 +121,19 @@ class OriginPruningTest {
     live.get(0).publish("t", "after-prune");
     List<SseFrame> after = resumed.await(fs -> fs.stream().anyMatch(f -> "after-prune".equals(f.data())))
         .await(10, TimeUnit.SECONDS);
+    // an id issued after the pruning no longer names the departed origins: their evicted events are not a loss
+    SseTestClient late = SseTestClient.open(client, g.port(), "/events?topic=t",
+        MultiMap.caseInsensitiveMultiMap().add(WireNames.LAST_EVENT_ID_HEADER, pruned)).await(10, TimeUnit.SECONDS);
+    late.awaitType(WireNames.HELLO, 1).await(10, TimeUnit.SECONDS);
+    live.get(1).publish("t", "after-late");
+    List<SseFrame> afterLate = late.await(fs -> fs.stream().anyMatch(f -> "after-late".equals(f.data())))
+        .await(10, TimeUnit.SECONDS);
     vertx.cancelTimer(keepAlive);
     ctx.verify(() -> {
+      assertEquals(List.of(), afterLate.stream().filter(f -> f.type().equals(WireNames.RESET)).toList(),
+          "no reset for an id issued after the pruning: " + pruned);
+      assertEquals(List.of("after-prune", "after-late"), afterLate.stream().filter(f -> f.type().equals("message"))
+          .map(SseFrame::data).toList(), "exactly what was published after that id, once each");
       assertEquals(23, named, "the id named every origin before pruning: " + oldId);
       assertEquals(List.of(), after.stream().filter(f -> f.type().equals(WireNames.RESET)).toList(),
           "no reset for origins pruned from ids");
