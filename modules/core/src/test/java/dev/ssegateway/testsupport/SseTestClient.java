@@ -30,6 +30,8 @@ public final class SseTestClient {
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> ended = Promise.promise();
   private HttpClientResponse response;
+  /** The context the stream's handlers run on: frames and waiters are only touched there. */
+  private io.vertx.core.Context context;
 
   private SseTestClient() {
   }
@@ -67,6 +69,7 @@ public final class SseTestClient {
 
   private void attach(HttpClientResponse resp) {
     this.response = resp;
+    this.context = io.vertx.core.Vertx.currentContext();
     SseParser parser = new SseParser(this::onFrame, comments::add, 1 << 20);
     resp.handler(parser::feed);
     // When the test's Vert.x closes, drop this stream at once: the HTTP client's graceful shutdown would
@@ -107,6 +110,13 @@ public final class SseTestClient {
 
   /** Completes with all frames so far once {@code condition} holds for them. */
   public Future<List<SseFrame>> await(Predicate<List<SseFrame>> condition) {
+    if (context != null && io.vertx.core.Vertx.currentContext() != context) {
+      // from a test thread (or another context): checking here and adding the waiter could miss a frame that
+      // arrives in between on the stream's context, and the wait would never end
+      Promise<List<SseFrame>> p = Promise.promise();
+      context.runOnContext(v -> await(condition).onComplete(p));
+      return p.future();
+    }
     if (condition.test(frames)) {
       return Future.succeededFuture(List.copyOf(frames));
     }
