@@ -3,22 +3,14 @@ package dev.ssegateway.app;
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.testsupport.SseTestClient;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -30,29 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * -cluster}) with the shipped conf/cluster.xml: a publish on one reaches the others, a {@code kill -9}ed
  * node does not disturb the survivors, and a restarted node rejoins. Every process is stopped at the end.
  */
-class ClusterProcessIT {
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private HttpClient client;
-  private final List<GatewayProcess> processes = new ArrayList<>();
-  private final String clusterName = "sse-it-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (GatewayProcess p : processes) {
-      p.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
+class ClusterProcessIT extends ClusterProcesses {
   private GatewayProcess start(String node) throws Exception {
     GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, null);
     processes.add(p);

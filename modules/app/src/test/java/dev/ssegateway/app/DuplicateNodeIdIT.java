@@ -2,20 +2,12 @@ package dev.ssegateway.app;
 
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.testsupport.SseTestClient;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,29 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code -cluster} at the same moment. Exactly one serves; the other exits non-zero before serving, with one
  * line naming the name and the member that holds it; the first keeps serving and delivering.
  */
-class DuplicateNodeIdIT {
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private HttpClient client;
-  private final List<GatewayProcess> processes = new ArrayList<>();
-  private final String clusterName = "sse-it-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (GatewayProcess p : processes) {
-      p.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
+class DuplicateNodeIdIT extends ClusterProcesses {
   @Test
   void twoNodesWithTheSameNameStartedTogetherOneServesTheOtherExitsNamingTheHolder() throws Exception {
     long t0 = System.nanoTime();

@@ -6,23 +6,16 @@ import dev.ssegateway.core.WireNames;
 import dev.ssegateway.testsupport.SseTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,33 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The resumed id is the last of the longest: issued after an origin was pruned it no longer names that origin,
  * and the eviction of that origin's events must not be reported to it as a loss.
  */
-class RollingRestartIT {
-
+class RollingRestartIT extends ClusterProcesses {
   private static final int RESTARTS = Integer.getInteger("rolling.restarts", 4);
   private static final int MAX_AGE_MS = 15_000;
   private static final int PRUNE_MARGIN_MS = 5_000;
   private static final String STABLE = "gw-a";
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private HttpClient client;
-  private final List<GatewayProcess> processes = new ArrayList<>();
-  private final String clusterName = "sse-it-" + UUID.randomUUID().toString().substring(0, 8);
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (GatewayProcess p : processes) {
-      p.close();
-    }
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
 
   private GatewayProcess start(String node) throws Exception {
     JsonObject conf = new JsonObject()
