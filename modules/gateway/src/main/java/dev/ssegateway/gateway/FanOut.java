@@ -11,6 +11,7 @@ import dev.ssegateway.core.WireNames;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The node's single consumer of {@link BusAddresses#EVENTS}. For each event it advances the node's
@@ -107,6 +109,7 @@ public final class FanOut extends VerticleBase {
 
   private final GatewayStats stats;
   private final Function<byte[], ByteBuf> chunks;
+  private final UnaryOperator<Handler<Message<Object>>> intake;
   /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
   private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
   private volatile LoopMonitor loop;
@@ -125,13 +128,14 @@ public final class FanOut extends VerticleBase {
   private Context hub;
 
   public FanOut(GatewayStats stats) {
-    this(stats, SharedChunk::of);
+    this(stats, Seams.NONE);
   }
 
-  /** {@code chunks} allocates each event's off-heap frame ({@link SharedChunk#of}); tests make it fail. */
-  FanOut(GatewayStats stats, Function<byte[], ByteBuf> chunks) {
+  /** With the test {@code seams}: the allocator of each event's off-heap frame and a wrapper of the bus handler. */
+  FanOut(GatewayStats stats, Seams seams) {
     this.stats = stats;
-    this.chunks = chunks;
+    this.chunks = seams.chunks();
+    this.intake = seams.fanOutIntake();
   }
 
   @Override
@@ -144,7 +148,7 @@ public final class FanOut extends VerticleBase {
       OriginState state = m.body() == null ? null : origins.get(m.body());
       m.reply(state == null ? 0L : state.last);
     });
-    consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
+    consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, intake.apply(this::onMessage));
     return consumer.completion();
   }
 
@@ -167,7 +171,7 @@ public final class FanOut extends VerticleBase {
         return;
       }
       MessageConsumer<Object> old = consumer;
-      MessageConsumer<Object> fresh = vertx.eventBus().consumer(BusAddresses.EVENTS, this::onMessage);
+      MessageConsumer<Object> fresh = vertx.eventBus().consumer(BusAddresses.EVENTS, intake.apply(this::onMessage));
       fresh.completion()
           .compose(x -> {
             consumer = fresh;
@@ -199,20 +203,6 @@ public final class FanOut extends VerticleBase {
   /** The lanes this fan-out feeds: one per gateway instance. */
   List<Lane> lanes() {
     return lanes;
-  }
-
-  /**
-   * Test hook: stops ({@code true}) or restarts taking events from the bus, as a stuck consumer would; the bus
-   * buffers what arrives meanwhile. No thread is blocked.
-   */
-  void pauseForTest(boolean paused) {
-    hub.runOnContext(v -> {
-      if (paused) {
-        consumer.pause();
-      } else {
-        consumer.resume();
-      }
-    });
   }
 
   /**

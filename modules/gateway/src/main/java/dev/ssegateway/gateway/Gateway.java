@@ -55,19 +55,19 @@ public final class Gateway {
    */
   public static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                        HealthOptions healthOptions) {
-    return deploy(vertx, settings, node, extraRoutes, healthOptions, SharedChunk::of);
+    return deploy(vertx, settings, node, extraRoutes, healthOptions, Seams.NONE);
   }
 
-  /** As above, with {@code chunks} allocating each event's off-heap frame (tests make allocations fail). */
+  /** As above, with the test {@code seams} built into the fan-out and every lane ({@link Seams#NONE}: none). */
   static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
-                                HealthOptions healthOptions, java.util.function.Function<byte[], io.netty.buffer.ByteBuf> chunks) {
+                                HealthOptions healthOptions, Seams seams) {
     if (vertx.isClustered() && healthOptions.getClusterManager() == null) {
       return Future.failedFuture(new IllegalArgumentException(
           "a clustered gateway needs its cluster manager: HealthOptions.setClusterManager"));
     }
     GatewaySettings current = LiveSettings.of(vertx, settings).current();
     GatewayStats stats = new GatewayStats();
-    FanOut fanOut = new FanOut(stats, chunks);
+    FanOut fanOut = new FanOut(stats, seams);
     HealthOptions options = new HealthOptions(healthOptions);
     Health health = Health.create(vertx, node, fanOut, options);
     GatewayMetrics metrics = GatewayMetrics.create(vertx);
@@ -91,7 +91,7 @@ public final class Gateway {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they
           // share one random port.
-          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes, ports),
+          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes, ports, seams),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
@@ -151,17 +151,6 @@ public final class Gateway {
   /** The fan-out's context: tests block it to show that {@code /health/live} sees a stuck loop. */
   io.vertx.core.Context fanOutContext() {
     return fanOut.context();
-  }
-
-  /** Test hook: makes the fan-out stop ({@code true}) or resume taking events from the bus, without blocking. */
-  void pauseFanOutForTest(boolean paused) {
-    fanOut.pauseForTest(paused);
-  }
-
-  /** Test hook: makes instance {@code index}'s lane hold ({@code true}) or release the events handed to it. */
-  void holdLaneForTest(int index, boolean hold) {
-    Lane lane = fanOut.lanes().get(index);
-    lane.context().runOnContext(v -> lane.holdForTest(hold));
   }
 
   /** Ends every stream (clients are told to retry) and undeploys. */

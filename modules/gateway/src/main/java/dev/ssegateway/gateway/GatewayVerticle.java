@@ -30,13 +30,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final int port;
   private final List<Routes> routes;
   private final java.util.Set<Integer> boundPorts;
+  private final Seams seams;
   private Lane lane;
   private HttpServer server;
   private MessageConsumer<Object> settingsConsumer;
 
   GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes,
-                  java.util.Set<Integer> boundPorts) {
+                  java.util.Set<Integer> boundPorts, Seams seams) {
     this.boundPorts = boundPorts;
+    this.seams = seams;
     this.fanOut = fanOut;
     this.stats = stats;
     this.node = node;
@@ -51,7 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty() != settings.get(GatewaySettings.TLS_KEY_FILE).isEmpty()) {
       return Future.failedFuture(new IllegalStateException("tls.cert_file and tls.key_file must be set together"));
     }
-    lane = new Lane(vertx, context, stats, node, settings);
+    lane = new Lane(vertx, context, stats, node, settings, seams.laneTasks().apply(context));
     fanOut.attach(lane);
     settingsConsumer = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_LOCAL,
         msg -> lane.reconfigure(live.current()));

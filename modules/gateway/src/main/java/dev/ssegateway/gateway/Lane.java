@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -50,12 +51,17 @@ final class Lane {
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
   private final ProbeSink probe;
   private final LoopMonitor loop;
-  /** Test hook: while non-null, events are held here instead of delivered (the lane looks stuck, its loop does not). */
-  private List<EncodedEvent> heldForTest;
+  /** Runs each task posted to this lane, on its loop: the task itself, except where a test holds them ({@link Seams}). */
+  private final Executor tasks;
 
   Lane(Vertx vertx, Context context, GatewayStats stats, String node, GatewaySettings settings) {
+    this(vertx, context, stats, node, settings, Seams.NONE.laneTasks().apply(context));
+  }
+
+  Lane(Vertx vertx, Context context, GatewayStats stats, String node, GatewaySettings settings, Executor tasks) {
     this.vertx = vertx;
     this.context = context;
+    this.tasks = tasks;
     this.stats = stats;
     this.node = node;
     this.heartbeats = new Heartbeats(vertx, stats, settings.heartbeatMs(), settings.heartbeatAsComment(), this::cut);
@@ -73,22 +79,6 @@ final class Lane {
 
   LoopMonitor loop() {
     return loop;
-  }
-
-  /** Test hook: holds ({@code true}) or releases, in order, every event handed to this lane. */
-  void holdForTest(boolean hold) {
-    if (hold && heldForTest == null) {
-      heldForTest = new ArrayList<>();
-    } else if (!hold && heldForTest != null) {
-      List<EncodedEvent> held = heldForTest;
-      heldForTest = null;
-      batch.begin();
-      try {
-        held.forEach(this::deliver);
-      } finally {
-        batch.end();
-      }
-    }
   }
 
   Context context() {
@@ -132,7 +122,7 @@ final class Lane {
       while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
         stats.laneBacklog.decrement();
         try {
-          task.run();
+          tasks.execute(task);
         } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
@@ -147,10 +137,6 @@ final class Lane {
 
   /** Called once per event on this loop; a {@link EncodedEvent#notice} goes to every live stream of the lane. */
   void deliver(EncodedEvent e) {
-    if (heldForTest != null) {
-      heldForTest.add(e);
-      return;
-    }
     Set<StreamConnection> streams = e.notice ? all : byTopic.get(e.topic);
     if (streams == null) {
       return;

@@ -48,7 +48,8 @@ class AllocationFailureTest {
     HttpClient client = vertx.createHttpClient();
     TestOrigin origin = new TestOrigin(vertx, "p");
     Gateway[] gateway = new Gateway[1];
-    Gateway.deploy(vertx, TestSettings.of(), "n1", List.of(), HealthTest.fastProbes(vertx, "n1"), FAILING)
+    Gateway.deploy(vertx, TestSettings.of(), "n1", List.of(), HealthTest.fastProbes(vertx, "n1"),
+        Seams.NONE.withChunks(FAILING))
         .compose(g -> {
           gateway[0] = g;
           return SseTestClient.open(client, g.port(), "/events?topic=t");

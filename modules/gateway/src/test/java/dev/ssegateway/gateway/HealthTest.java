@@ -40,7 +40,12 @@ class HealthTest {
   }
 
   static Future<Gateway> deploy(Vertx vertx, JsonObject settings) {
-    return Gateway.deploy(vertx, TestSettings.of(settings), "n1", List.of(), fastProbes(vertx, "n1"));
+    return deploy(vertx, settings, new HeldWork());
+  }
+
+  /** With {@code held}'s seams, through which a test makes the fan-out or a lane look stuck. */
+  static Future<Gateway> deploy(Vertx vertx, JsonObject settings, HeldWork held) {
+    return Gateway.deploy(vertx, TestSettings.of(settings), "n1", List.of(), fastProbes(vertx, "n1"), held.seams());
   }
 
   static boolean is(Http.Answer a, int status) {
@@ -86,14 +91,15 @@ class HealthTest {
     AtomicLong frozenAt = new AtomicLong();
     AtomicLong toUnready = new AtomicLong();
     AtomicLong releasedAt = new AtomicLong();
-    deploy(vertx, null)
+    HeldWork held = new HeldWork();
+    deploy(vertx, null, held)
         .compose(g -> {
           gw.set(g);
           return Http.poll(vertx, client, g.port(), "/health/ready", a -> is(a, 200), 10_000);
         })
         .compose(a -> {
           frozenAt.set(System.currentTimeMillis());
-          gw.get().pauseFanOutForTest(true);
+          held.fanOut.hold(gw.get().fanOutContext());
           return Http.poll(vertx, client, gw.get().port(), "/health/ready", r -> is(r, 503), 10_000);
         })
         .compose(notReady -> {
@@ -125,7 +131,7 @@ class HealthTest {
             assertTrue(metrics.body().contains("sse_health_ready 0.0"), "sse_health_ready is 0 while stuck");
           });
           releasedAt.set(System.currentTimeMillis());
-          gw.get().pauseFanOutForTest(false);
+          held.fanOut.release(gw.get().fanOutContext());
           return Http.poll(vertx, client, gw.get().port(), "/health/ready", r -> is(r, 200), 10_000);
         })
         .onComplete(ctx.succeeding(ready -> ctx.verify(() -> {
@@ -142,20 +148,23 @@ class HealthTest {
   void oneStuckInstanceIsEnoughToBeNotReady(Vertx vertx, VertxTestContext ctx) {
     HttpClient client = vertx.createHttpClient();
     AtomicReference<Gateway> gw = new AtomicReference<>();
-    deploy(vertx, null)
+    HeldWork held = new HeldWork();
+    AtomicReference<io.vertx.core.Context> lane1 = new AtomicReference<>();
+    deploy(vertx, null, held)
         .compose(g -> {
           gw.set(g);
           return Http.poll(vertx, client, g.port(), "/health/ready", a -> is(a, 200), 10_000);
         })
         .compose(a -> {
-          gw.get().holdLaneForTest(1, true);
+          lane1.set(gw.get().fanOutLanes().get(1).context());
+          held.lane(lane1.get()).hold(lane1.get());
           return Http.poll(vertx, client, gw.get().port(), "/health/ready", r -> is(r, 503), 10_000);
         })
         .compose(notReady -> {
           String reason = new JsonObject(notReady.body()).getJsonObject("checks").getJsonObject("fanout")
               .getString("detail");
           ctx.verify(() -> assertTrue(reason.startsWith("1 of 2 instances stuck: instance 1 "), reason));
-          gw.get().holdLaneForTest(1, false);
+          held.lane(lane1.get()).release(lane1.get());
           return Http.poll(vertx, client, gw.get().port(), "/health/ready", r -> is(r, 200), 10_000);
         })
         .onComplete(ctx.succeedingThenComplete());
