@@ -114,7 +114,7 @@ class RollingRestartIT extends ClusterProcesses {
       }
     }
     // the last of the longest ids: it may already omit an origin pruned in between, whose evicted events must not
-    // be reported as lost to it (FanOut.issuedAfterPruning)
+    // be reported as lost to it (ResumePlan.issuedAfterPruning)
     int longestAt = 0;
     for (int i = 0; i < ids.size(); i++) {
       if (lengths.get(i) >= lengths.get(longestAt)) {

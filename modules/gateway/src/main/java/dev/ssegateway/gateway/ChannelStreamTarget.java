@@ -20,7 +20,7 @@ import java.util.function.LongConsumer;
  * {@code setWriteQueueMaxSize} sets and which counts unflushed bytes too: a batch flushes a stream early once
  * it owes half of it, so batching alone never makes a healthy client look slow.
  */
-final class ChannelStreamTarget implements StreamTarget {
+final class ChannelStreamTarget implements StreamTarget, WriteBatch.Flushable {
 
   /** Counts the bytes written here in Vert.x's metrics of the connection. */
   private final LongConsumer bytesWritten;
@@ -106,7 +106,8 @@ final class ChannelStreamTarget implements StreamTarget {
     }
   }
 
-  void flush() {
+  @Override
+  public void flush() {
     inBatch = false;
     if (unflushed > 0) {
       unflushed = 0;

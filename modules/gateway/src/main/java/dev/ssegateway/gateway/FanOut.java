@@ -50,21 +50,6 @@ public final class FanOut extends VerticleBase {
   static final String INTERNAL_ERROR = "internal_error";
   /** Reason code of an event whose memory could not be allocated ({@link OutOfMemoryError}). */
   static final String OUT_OF_MEMORY = "out_of_memory";
-  /** Reset reason of a resume position this node cannot place: far ahead of what it has seen of the origin. */
-  static final String AHEAD_OF_NODE = "ahead_of_node";
-  /** Reset reason told to live streams when an origin's sequence jumps without a restart: events were lost. */
-  static final String GAP = "gap";
-  /**
-   * How far (in events) a client's position may be ahead of this node's last seq of a known origin and still be
-   * taken as a cluster peer's lead (events this node has yet to receive, skipped when they come): 10 ms of an
-   * origin publishing a million events a second, where a peer's lead is a few ms.
-   */
-  static final long AHEAD_TOLERANCE = 10_000;
-  /**
-   * For an origin this node has not seen: how far past now a position may be, in the publishers' clock-based
-   * seq units ({@code epoch ms x 1000} at start, plus one per event): 60 s of clock skew.
-   */
-  static final long CLOCK_SEQ_MARGIN = 60_000L * 1000;
   static final String SEQ_OUT_OF_WINDOW = "seq_out_of_window";
   static final String TOO_MANY_ORIGINS = "too_many_origins";
   /**
@@ -82,27 +67,6 @@ public final class FanOut extends VerticleBase {
    * from new ids: covers the spread between nodes' arrivals and sweeps, so no node still holds its events.
    */
   static final long PRUNE_MARGIN_MS = 5000;
-  /** Pruned origins remembered (last seq, coverage) beyond the ones ids name; the oldest are forgotten. */
-  static final int MAX_PRUNED_ORIGINS = 10_000;
-
-  /**
-   * Per origin: the last seq seen, the seq from which this node has seen every event, and when its last event
-   * arrived. Kept after the origin is pruned from ids, so that its seqs still dedup, a resume naming it is
-   * answered without a {@code reset}, and a rejoining origin learns its high-water mark.
-   */
-  private static final class OriginState {
-    final String name;
-    long last;
-    long coveredFrom;
-    long lastArrivalMs;
-    /** The stream position right after this origin was pruned from it (null while ids name it). */
-    Cursor prunedAt;
-
-    OriginState(String name) {
-      this.name = name;
-    }
-  }
-
   /** One retained event: its topic's history and its arrival number (stale once the event was evicted). */
   private record Retained(TopicHistory history, long arrival) {
   }
@@ -114,7 +78,7 @@ public final class FanOut extends VerticleBase {
   private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
   private volatile LoopMonitor loop;
   private final List<Lane> lanes = new CopyOnWriteArrayList<>();
-  private final Map<String, OriginState> origins = new HashMap<>();
+  private final Origins origins = new Origins();
   private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
   private final Map<String, Long> droppedTopicMarks = new HashMap<>();
   private final RateLimitedLog badEventLog = new RateLimitedLog(LOG, 10_000);
@@ -144,10 +108,8 @@ public final class FanOut extends VerticleBase {
     loop = LoopMonitor.start(vertx, stats);
     vertx.setPeriodic(SWEEP_MS, id -> sweep());
     // before the first event: a member asking for an origin's highest seq never misses one this node took
-    vertx.eventBus().<String>localConsumer(BusAddresses.ORIGIN_SEQ_LOCAL, m -> {
-      OriginState state = m.body() == null ? null : origins.get(m.body());
-      m.reply(state == null ? 0L : state.last);
-    });
+    vertx.eventBus().<String>localConsumer(BusAddresses.ORIGIN_SEQ_LOCAL,
+        m -> m.reply(m.body() == null ? 0L : origins.last(m.body())));
     consumer = vertx.eventBus().consumer(BusAddresses.EVENTS, intake.apply(this::onMessage));
     return consumer.completion();
   }
@@ -216,8 +178,7 @@ public final class FanOut extends VerticleBase {
         plan = plan(topics, from);
       } catch (RuntimeException e) {
         LOG.error("event=resume_failed topics={} cause={}", topics, e.toString(), e);
-        plan = new ResumePlan(from == null ? position : from, List.of(), resetNotice(from, List.of(new JsonObject()
-            .put("reason", "internal_error").put("message", e.toString()))), null);
+        plan = ResumePlan.failed(from, position, e);
       }
       ResumePlan ready = plan;
       lane.post(() -> start.accept(ready));
@@ -245,7 +206,7 @@ public final class FanOut extends VerticleBase {
     try {
       event = Event.fromBus(message.body(), settings.maxEventBytes());
     } catch (Event.Undeliverable u) {
-      if (isDuplicate(u.origin(), u.seq())) {
+      if (origins.isDuplicate(u.origin(), u.seq())) {
         stats.duplicatesIgnored.increment();
         return;
       }
@@ -288,16 +249,16 @@ public final class FanOut extends VerticleBase {
    * the position, encodes once, remembers it and hands it to every lane. Encoding, the only step that can
    * fail, happens before any state changes; an event that cannot be encoded is replaced by a {@code dropped}
    * notice with the same id, so its seq is still consumed and each origin's sequence stays contiguous.
-   * A jump in a known origin's sequence that is not its restart ({@link #lostBefore}) is told to every live
-   * stream first, with a {@code reset} ({@link #gapNotice}). Returns false for a duplicate.
+   * A jump in a known origin's sequence that is not its restart ({@link Origins#lostBefore}) is told to every live
+   * stream first, with a {@code reset} ({@link ResumePlan#gapNotice}). Returns false for a duplicate.
    */
   private boolean accept(String topic, String origin, long seq, long startsAbove, String type, String data,
                          long publishedAtMs, GatewaySettings settings) {
-    OriginState seen = origins.get(origin);
-    if (outsideWindow(seq, seen == null ? 0 : seen.last, System.currentTimeMillis() * 1000L)) {
+    long lastSeen = origins.last(origin);
+    if (outsideWindow(seq, lastSeen, System.currentTimeMillis() * 1000L)) {
       refuseLive(topic, origin, seq, SEQ_OUT_OF_WINDOW, "seq is more than " + MAX_SEQ_AHEAD + " (one hour in"
           + " microseconds) above both the last seq seen from origin " + origin + " ("
-          + Cursor.formatSeq(seen == null ? 0 : seen.last) + ") and this node's clock");
+          + Cursor.formatSeq(lastSeen) + ") and this node's clock");
       return false;
     }
     if (position.position(origin) < 0 && position.positions().size() >= Cursor.MAX_ORIGINS) {
@@ -306,13 +267,12 @@ public final class FanOut extends VerticleBase {
           + " origins (live members and origins whose events are still in the history)");
       return false;
     }
-    if (isDuplicate(origin, seq)) {
+    if (origins.isDuplicate(origin, seq)) {
       stats.duplicatesIgnored.increment();
       return false;
     }
     // Retained events share one String per origin and per topic instead of one per decoded message.
-    OriginState known = origins.get(origin);
-    origin = known == null ? origin : known.name;
+    origin = origins.canonical(origin);
     TopicHistory existing = histories.get(topic);
     topic = existing == null ? topic : existing.topic;
     Cursor next = position.advance(origin, seq);
@@ -335,16 +295,9 @@ public final class FanOut extends VerticleBase {
         encoded = null; // not even the notice could be allocated: the seq is consumed, counted and logged above
       }
     }
-    OriginState state = origins.computeIfAbsent(origin, OriginState::new);
     Cursor before = position;
-    boolean lost = lostBefore(state.last, seq, startsAbove);
-    if (state.last == 0 || lost) {
-      // a restart's jump (seqs never published) keeps coverage: a resume from before it misses nothing
-      state.coveredFrom = seq;
-    }
-    long lastBefore = state.last;
-    state.last = seq;
-    state.lastArrivalMs = now;
+    long lastBefore = origins.took(origin, seq, startsAbove, now);
+    boolean lost = Origins.lostBefore(lastBefore, seq, startsAbove);
     position = next;
     arrivals++;
     if (Topics.PROBE_TOPIC.equals(topic)) {
@@ -367,23 +320,8 @@ public final class FanOut extends VerticleBase {
   }
 
   /**
-   * Whether events of an origin were lost before its event {@code seq}, given the last seq this node took from
-   * it ({@code last}, 0 for none) and the event's {@link Event#startsAbove} mark. The first event a node sees of
-   * an origin is not a loss (it joined the stream there); a contiguous seq is not; a jump is, unless the event is
-   * the first of a restarted origin that started above a high-water mark this node had reached (the seqs in
-   * between were never published). A restart above what this node had seen (it missed the old incarnation's last
-   * events) is a loss too.
-   */
-  static boolean lostBefore(long last, long seq, long startsAbove) {
-    if (last == 0 || seq == last + 1) {
-      return false;
-    }
-    return startsAbove < 0 || last < startsAbove;
-  }
-
-  /**
    * Tells every live stream of this node, before the event that follows the gap, that events of {@code origin}
-   * after {@code last} were lost on the way here: a {@code reset} of the shape a resume gets, reason {@link #GAP}.
+   * after {@code last} were lost on the way here: a {@code reset} of the shape a resume gets, reason {@link ResumePlan#GAP}.
    * Every stream, whatever its topics: this node cannot know the topics of events it never received.
    */
   private void tellGap(String origin, long last, long seq, Cursor before) {
@@ -393,7 +331,7 @@ public final class FanOut extends VerticleBase {
         Cursor.formatSeq(seq), seq > last ? seq - last - 1 : 0);
     EncodedEvent notice;
     try {
-      notice = EncodedEvent.notice(before, arrivals, WireNames.RESET, gapNotice(before, origin, last, seq).encode(),
+      notice = EncodedEvent.notice(before, arrivals, WireNames.RESET, ResumePlan.gapNotice(before, origin, last, seq).encode(),
           System.currentTimeMillis());
     } catch (RuntimeException | Error e) {
       LOG.error("event=gap_notice_failed origin={} cause=\"{}\"", origin, e.toString());
@@ -402,13 +340,6 @@ public final class FanOut extends VerticleBase {
     for (Lane lane : lanes) {
       lane.post(() -> lane.deliver(notice));
     }
-  }
-
-  /** The {@code reset} a live stream gets when events of {@code origin} after {@code last} never reached this node. */
-  static JsonObject gapNotice(Cursor position, String origin, long last, long seq) {
-    return resetNotice(position, List.of(loss(origin, last, GAP, "events of origin " + origin + " after "
-        + Cursor.formatSeq(last) + " never reached this gateway (the next one it got is " + Cursor.formatSeq(seq)
-        + "): lost on the way, e.g. during a network split")));
   }
 
   /** Whether {@code seq} is more than {@link #MAX_SEQ_AHEAD} above both the origin's last seq and the clock. */
@@ -430,12 +361,6 @@ public final class FanOut extends VerticleBase {
     for (Lane lane : lanes) {
       lane.post(() -> lane.deliver(notice));
     }
-  }
-
-  /** Whether this node already took {@code origin}'s event {@code seq} (or a later one). */
-  private boolean isDuplicate(String origin, long seq) {
-    OriginState state = origins.get(origin);
-    return state != null && state.last != 0 && seq <= state.last;
   }
 
   private void remember(EncodedEvent e, GatewaySettings settings) {
@@ -521,152 +446,25 @@ public final class FanOut extends VerticleBase {
    * history.max_age_ms plus a margin ago, so none of its events is retained here or on any node with the same
    * history settings. A member that left is pruned this way; a live gateway never is (its health probe arrives
    * every second); a quiet publisher comes back into ids with its next event, which nobody has seen. Its state
-   * stays (bounded by {@link #MAX_PRUNED_ORIGINS}).
+   * stays (bounded by {@link Origins#MAX_PRUNED_ORIGINS}).
    */
   private void pruneOrigins(long before) {
-    List<OriginState> pruned = new ArrayList<>();
-    for (OriginState state : origins.values()) {
-      if (state.lastArrivalMs < before) {
-        if (position.position(state.name) >= 0) {
-          position = position.without(state.name);
-          state.prunedAt = position;
-          LOG.info("event=origin_pruned origin={} last_seq={} reason=\"no event for history.max_age_ms + {} ms\"",
-              state.name, Cursor.formatSeq(state.last), PRUNE_MARGIN_MS);
-        }
-        pruned.add(state);
-      }
-    }
-    if (pruned.size() > MAX_PRUNED_ORIGINS) {
-      pruned.sort(Comparator.comparingLong(st -> st.lastArrivalMs));
-      for (OriginState st : pruned.subList(0, pruned.size() - MAX_PRUNED_ORIGINS)) {
-        origins.remove(st.name);
-      }
-    }
-  }
-
-  /** {@code from} without the origins this node pruned and the client has covered: they need no rewritten ids. */
-  private Cursor withoutPruned(Cursor from) {
-    Cursor known = from;
-    for (Map.Entry<String, Long> p : from.positions().entrySet()) {
-      OriginState state = origins.get(p.getKey());
-      if (state != null && position.position(p.getKey()) < 0 && p.getValue() <= state.last) {
-        known = known.without(p.getKey());
-      }
-    }
-    return known;
+    position = origins.prune(before, position, state -> LOG.info("event=origin_pruned origin={} last_seq={}"
+        + " reason=\"no event for history.max_age_ms + {} ms\"", state.name, Cursor.formatSeq(state.last),
+        PRUNE_MARGIN_MS));
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
-    if (from == null) {
-      return new ResumePlan(position, List.of(), null, null);
-    }
-    List<JsonObject> lost = new ArrayList<>();
-    Cursor client = from;
-    long nowMs = System.currentTimeMillis();
-    for (Map.Entry<String, Long> p : from.positions().entrySet()) {
-      String origin = p.getKey();
-      long at = p.getValue();
-      OriginState state = origins.get(origin);
-      if (!placeable(state, at, nowMs)) {
-        // the client's position for this origin is replaced by the node's: its next events are delivered
-        long known = state == null ? 0 : state.last;
-        client = known > 0 ? client.without(origin).advance(origin, known) : client.without(origin);
-        lost.add(loss(origin, known, AHEAD_OF_NODE, "position " + Cursor.formatSeq(at) + " of origin " + origin
-            + " is beyond anything this gateway can place (it has seen up to " + Cursor.formatSeq(known)
-            + "); the stream continues from this gateway's position for that origin"));
-      } else if (state == null) {
-        if (at > 0) {
-          lost.add(loss(origin, at, "unknown_origin",
-              "this gateway has seen no event from origin " + origin + " since it started"));
-        }
-      } else if (at < state.coveredFrom - 1) {
-        lost.add(loss(origin, at, "not_seen",
-            "this gateway has seen origin " + origin + " only from " + Cursor.formatSeq(state.coveredFrom)));
+    ResumePlan plan = ResumePlan.plan(topics, from, position, origins, histories::get, droppedTopicMarks,
+        System.currentTimeMillis());
+    if (from != null) {
+      stats.replays.increment();
+      stats.replayedEvents.add(plan.replay().size());
+      if (plan.reset() != null) {
+        stats.resets.increment();
       }
     }
-    List<EncodedEvent> replay = new ArrayList<>();
-    for (String topic : topics) {
-      TopicHistory history = histories.get(topic);
-      Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
-      for (Map.Entry<String, Long> mark : marks.entrySet()) {
-        long at = client.position(mark.getKey());
-        if (at < mark.getValue() && origins.containsKey(mark.getKey()) && !issuedAfterPruning(client, mark.getKey())
-            && lost.stream().noneMatch(l -> l.getString("origin").equals(mark.getKey()))) {
-          lost.add(loss(mark.getKey(), Math.max(at, 0), "history_exceeded",
-              "events of topic " + topic + " up to " + Cursor.formatSeq(mark.getValue())
-                  + " are no longer retained (history.max_events / history.max_age_ms / history.max_bytes)"));
-        }
-      }
-      if (history != null) {
-        history.collectAfter(client, replay);
-      }
-    }
-    replay.sort(Comparator.comparingLong(e -> e.arrival));
-    stats.replays.increment();
-    stats.replayedEvents.add(replay.size());
-    JsonObject reset = lost.isEmpty() ? null : resetNotice(from, lost);
-    if (reset != null) {
-      stats.resets.increment();
-    }
-    Cursor known = withoutPruned(client);
-    Cursor ahead = position.covers(known) ? null : known;
-    // hello names the client's own position: if the stream breaks during the replay, the client resumes
-    // from where it really is, not from the end of a replay it did not receive.
-    return new ResumePlan(client, replay, reset, ahead);
-  }
-
-  /**
-   * Whether {@code client} was issued after {@code origin} was pruned from this node's ids: it does not name the
-   * origin, and for every origin it shares with the position at the pruning it is at or beyond it. Such a client
-   * saw the origin's events (they were all gone from the history before the pruning), so their eviction is not a
-   * loss for it. The node's own health probes advance its position every second, so an id from before the
-   * origin's events does not pass.
-   */
-  private boolean issuedAfterPruning(Cursor client, String origin) {
-    OriginState state = origins.get(origin);
-    if (state == null || state.prunedAt == null || client.position(origin) >= 0 || position.position(origin) >= 0) {
-      return false;
-    }
-    boolean shared = false;
-    for (Map.Entry<String, Long> p : state.prunedAt.positions().entrySet()) {
-      long at = client.position(p.getKey());
-      if (at >= 0) {
-        if (at < p.getValue()) {
-          return false;
-        }
-        shared = true;
-      }
-    }
-    return shared;
-  }
-
-  /**
-   * Whether a client's position {@code at} for an origin can be placed: at or below what this node has seen,
-   * or ahead of it by no more than a cluster peer can be ahead ({@link #AHEAD_TOLERANCE} events), or, for an
-   * origin this node has not seen yet, no further than a clock-based sequence can have come
-   * ({@link #CLOCK_SEQ_MARGIN} past now in the publishers' {@code epoch ms x 1000} numbering).
-   */
-  static boolean placeable(long last, boolean known, long at, long nowMs) {
-    if (known) {
-      return at - last <= AHEAD_TOLERANCE;
-    }
-    return at <= nowMs * 1000 + CLOCK_SEQ_MARGIN;
-  }
-
-  private static boolean placeable(OriginState state, long at, long nowMs) {
-    return state == null ? placeable(0, false, at, nowMs) : placeable(state.last, true, at, nowMs);
-  }
-
-  private static JsonObject loss(String origin, long after, String reason, String message) {
-    return new JsonObject().put("origin", origin).put("after", Cursor.formatSeq(Math.max(after, 0)))
-        .put("reason", reason).put("message", message);
-  }
-
-  private static JsonObject resetNotice(Cursor from, List<JsonObject> lost) {
-    return new JsonObject()
-        .put("message", "events after your position may have been lost; the stream continues from here")
-        .put("lastEventId", from == null ? "" : from.toString())
-        .put("lost", new JsonArray(new ArrayList<>(lost)));
+    return plan;
   }
 
   /** Bytes held by all topic histories, as of the last sweep or append. */

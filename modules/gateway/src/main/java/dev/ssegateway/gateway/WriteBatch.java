@@ -10,7 +10,12 @@ import java.util.List;
  */
 final class WriteBatch {
 
-  private final List<ChannelStreamTarget> pending = new ArrayList<>();
+  /** A stream whose written bytes wait for the batch's end to be flushed ({@link ChannelStreamTarget}). */
+  interface Flushable {
+    void flush();
+  }
+
+  private final List<Flushable> pending = new ArrayList<>();
   private int depth;
 
   void begin() {
@@ -32,7 +37,7 @@ final class WriteBatch {
     return depth > 0;
   }
 
-  void flushLater(ChannelStreamTarget target) {
+  void flushLater(Flushable target) {
     pending.add(target);
   }
 }

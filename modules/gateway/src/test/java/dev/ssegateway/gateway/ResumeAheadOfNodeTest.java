@@ -36,13 +36,13 @@ class ResumeAheadOfNodeTest {
   @Test
   void placeableOnlyWithinAPeersLeadOrTheClockOfAnUnseenOrigin() {
     long now = 1_700_000_000_000L;
-    assertTrue(FanOut.placeable(100, true, 100, now), "at the node's position");
-    assertTrue(FanOut.placeable(100, true, 100 + FanOut.AHEAD_TOLERANCE, now), "a peer's lead");
-    assertFalse(FanOut.placeable(100, true, 101 + FanOut.AHEAD_TOLERANCE, now), "beyond a peer's lead");
-    assertFalse(FanOut.placeable(100, true, Long.MAX_VALUE, now), "far beyond");
-    assertTrue(FanOut.placeable(0, false, now * 1000 + 5, now), "an unseen origin at the clock");
-    assertTrue(FanOut.placeable(0, false, 26, now), "an unseen origin numbering from 1");
-    assertFalse(FanOut.placeable(0, false, now * 1000 + FanOut.CLOCK_SEQ_MARGIN + 1, now),
+    assertTrue(Origins.placeable(100, true, 100, now), "at the node's position");
+    assertTrue(Origins.placeable(100, true, 100 + Origins.AHEAD_TOLERANCE, now), "a peer's lead");
+    assertFalse(Origins.placeable(100, true, 101 + Origins.AHEAD_TOLERANCE, now), "beyond a peer's lead");
+    assertFalse(Origins.placeable(100, true, Long.MAX_VALUE, now), "far beyond");
+    assertTrue(Origins.placeable(0, false, now * 1000 + 5, now), "an unseen origin at the clock");
+    assertTrue(Origins.placeable(0, false, 26, now), "an unseen origin numbering from 1");
+    assertFalse(Origins.placeable(0, false, now * 1000 + Origins.CLOCK_SEQ_MARGIN + 1, now),
         "an unseen origin beyond the clock");
   }
 
@@ -51,7 +51,7 @@ class ResumeAheadOfNodeTest {
   void positionFarAheadOfTheNodeGetsAResetAndThenTheOriginsNextEvents(Vertx vertx, VertxTestContext ctx) {
     HttpClient client = vertx.createHttpClient();
     TestOrigin node1 = new TestOrigin(vertx, "node1");
-    String farAhead = "node1." + Cursor.formatSeq(3 + FanOut.AHEAD_TOLERANCE + 1_000_000);
+    String farAhead = "node1." + Cursor.formatSeq(3 + Origins.AHEAD_TOLERANCE + 1_000_000);
     Gateway.deploy(vertx, TestSettings.of(), "n1")
         .compose(g -> {
           for (int i = 1; i <= 3; i++) {
@@ -74,7 +74,7 @@ class ResumeAheadOfNodeTest {
           assertEquals(farAhead, reset.getString("lastEventId"));
           JsonObject lost = reset.getJsonArray("lost").getJsonObject(0);
           assertEquals("node1", lost.getString("origin"));
-          assertEquals(FanOut.AHEAD_OF_NODE, lost.getString("reason"));
+          assertEquals(ResumePlan.AHEAD_OF_NODE, lost.getString("reason"));
           List<SseFrame> messages = frames.stream().filter(f -> f.type().equals("message")).toList();
           assertEquals(List.of("e-4", "e-5"), messages.stream().map(SseFrame::data).toList());
           assertEquals(List.of("node1.4", "node1.5"), messages.stream().map(SseFrame::id).toList());
@@ -87,7 +87,7 @@ class ResumeAheadOfNodeTest {
   void unseenOriginBeyondTheClockGetsAResetAndThenItsEvents(Vertx vertx, VertxTestContext ctx) {
     HttpClient client = vertx.createHttpClient();
     TestOrigin ghost = new TestOrigin(vertx, "ghost");
-    String beyond = "ghost." + Cursor.formatSeq(System.currentTimeMillis() * 1000 + 10 * FanOut.CLOCK_SEQ_MARGIN);
+    String beyond = "ghost." + Cursor.formatSeq(System.currentTimeMillis() * 1000 + 10 * Origins.CLOCK_SEQ_MARGIN);
     Gateway.deploy(vertx, TestSettings.of(), "n1")
         .compose(g -> SseTestClient.open(client, g.port(), "/events?topic=t",
             MultiMap.caseInsensitiveMultiMap().add(WireNames.LAST_EVENT_ID_HEADER, beyond)))
@@ -99,7 +99,7 @@ class ResumeAheadOfNodeTest {
           assertEquals(Cursor.EMPTY_TEXT, frames.get(0).id(), "the unplaceable position is dropped");
           JsonObject lost = new JsonObject(frames.get(1).data()).getJsonArray("lost").getJsonObject(0);
           assertEquals("ghost", lost.getString("origin"));
-          assertEquals(FanOut.AHEAD_OF_NODE, lost.getString("reason"));
+          assertEquals(ResumePlan.AHEAD_OF_NODE, lost.getString("reason"));
           assertEquals("g-1", frames.stream().filter(f -> f.type().equals("message")).findFirst().orElseThrow().data());
           ctx.completeNow();
         })));

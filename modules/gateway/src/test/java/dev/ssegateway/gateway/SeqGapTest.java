@@ -94,7 +94,7 @@ class SeqGapTest {
         {2, 9000, 2, 0}, {2, 9000, 0, 0}, {2, 9000, 5, 1}, {2, 3, 5, 0}, {2, 9000, NOT_FIRST, 1},
     };
     for (long[] row : table) {
-      assertEquals(row[3] == 1, FanOut.lostBefore(row[0], row[1], row[2]),
+      assertEquals(row[3] == 1, Origins.lostBefore(row[0], row[1], row[2]),
           () -> "last=" + row[0] + " seq=" + row[1] + " startsAbove=" + row[2]);
     }
   }
