@@ -6,7 +6,6 @@ import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
-import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
@@ -98,7 +97,7 @@ public final class AppVerticle extends VerticleBase {
         })
         .compose(p -> {
           publisher = p;
-          return startNode(errors, env, settings, node, p);
+          return startNode(NodeServices.create(vertx, node, settings, errors, p), env, settings);
         });
   }
 
@@ -130,10 +129,9 @@ public final class AppVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> startNode(UncaughtErrors errors, Map<String, String> env, GatewaySettings settings, String node,
-                              EventPublisher publisher) {
-    LiveSettings live = LiveSettings.of(vertx, settings);
-    ConfigStatus configStatus = new ConfigStatus(live);
+  private Future<?> startNode(NodeServices services, Map<String, String> env, GatewaySettings settings) {
+    ConfigStatus configStatus = services.config();
+    EventPublisher publisher = services.publisher();
     List<Routes> routes = new ArrayList<>();
     routes.add(AdminConfigHandler.create(configStatus)::mount);
     boolean jwt = !settings.get(GatewaySettings.AUTH_JWT_SECRET).isEmpty()
@@ -142,7 +140,7 @@ public final class AppVerticle extends VerticleBase {
       LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
     }
     if (settings.get(GatewaySettings.INGEST_ENABLED)) {
-      IngestPublisher ingest = IngestPublisher.create(publisher, live);
+      IngestPublisher ingest = IngestPublisher.create(publisher, services.settings());
       routes.add(router -> router.post("/publish/:topic").handler(ingest));
       if (settings.get(GatewaySettings.INGEST_TOKEN).isEmpty() && !jwt) {
         LOG.warn("event=ingest_open_to_loopback message=\"ingest.token is empty: only loopback clients may publish\"");
@@ -151,14 +149,14 @@ public final class AppVerticle extends VerticleBase {
     JsonObject configVerticleConf = new JsonObject()
         .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
-        .compose(id -> Gateway.deploy(vertx, settings, publisher.origin(), routes,
+        .compose(id -> Gateway.deploy(vertx, services.settings(), publisher.origin(), routes,
             new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager))
             .recover(e -> Future.failedFuture(e instanceof BindException ? new StartupFailure("cannot listen on "
                 + settings.get(GatewaySettings.HTTP_HOST) + ":" + settings.get(GatewaySettings.HTTP_PORT) + ": "
                 + String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT) + " (http.host/http.port)") : e)))
         .compose(g -> {
           gateway = g;
-          NodeMonitoring.install(clusterManager, g, configStatus, errors, node);
+          NodeMonitoring.install(clusterManager, g, services);
           if (clusterManager != null) {
             SubscriptionWatch.start(vertx, clusterManager, Map.of(BusAddresses.EVENTS, g::resubscribe,
                 BusAddresses.originSeq(clusterManager.getNodeId()), this::answerOriginSeq));
@@ -170,7 +168,7 @@ public final class AppVerticle extends VerticleBase {
               settings.get(GatewaySettings.TICKER_INTERVAL_MS)))
               .onFailure(e -> LOG.error("event=publisher_failed publisher=ticker cause=\"{}\"", e.toString()));
         })
-        .onSuccess(v -> LOG.info("event=node_ready node={} port={}", node, gateway.port()));
+        .onSuccess(v -> LOG.info("event=node_ready node={} port={}", services.node(), gateway.port()));
   }
 
   /**

@@ -27,7 +27,10 @@ final class NodeMonitoring {
   }
 
   /** {@code cm}: the cluster manager the node's Vert.x was built with, null when not clustered. */
-  static void install(ClusterManager cm, Gateway gateway, ConfigStatus config, UncaughtErrors errors, String node) {
+  static void install(ClusterManager cm, Gateway gateway, NodeServices services) {
+    ConfigStatus config = services.config();
+    UncaughtErrors errors = services.errors();
+    String node = services.node();
     MeterRegistry r = gateway.metrics().registry();
     gateway.health().addReadinessCheck("config", now -> configCheck(config));
     FunctionCounter.builder("sse.config.reloads", config, ConfigStatus::acceptedCount)

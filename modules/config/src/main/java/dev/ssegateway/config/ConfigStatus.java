@@ -3,7 +3,6 @@ package dev.ssegateway.config;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.Setting;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -52,11 +51,6 @@ public final class ConfigStatus {
   public ConfigStatus(LiveSettings live) {
     this.live = live;
     this.snapshot = new Snapshot(Source.STARTUP, Instant.now(), null, List.of());
-  }
-
-  /** Status of this Vert.x node's {@link LiveSettings}. */
-  public static ConfigStatus of(Vertx vertx) {
-    return new ConfigStatus(LiveSettings.of(vertx));
   }
 
   /** The node's settings in force. */

@@ -6,7 +6,7 @@ import io.vertx.core.shareddata.Shareable;
 
 /**
  * The settings in force on one Vert.x node, shared by every verticle of it. The config verticle is
- * its only writer: it validates, {@link #set sets}, then announces the change on
+ * its only writer: it validates, {@link #apply applies}, then announces the change on
  * {@link BusAddresses#SETTINGS_LOCAL} so each gateway instance applies it on its own event loop.
  */
 public final class LiveSettings implements Shareable {
@@ -20,7 +20,18 @@ public final class LiveSettings implements Shareable {
     this.current = initial;
   }
 
-  /** The node's instance, created with {@code initial} if this is the first call on this Vert.x. */
+  /**
+   * Settings starting at {@code initial}, registered nowhere: for a node whose parts are handed them at construction
+   * (the gateway, the config verticle, ingest).
+   */
+  public static LiveSettings create(GatewaySettings initial) {
+    return new LiveSettings(java.util.Objects.requireNonNull(initial, "initial settings"));
+  }
+
+  /**
+   * The node's instance, created with {@code initial} if this is the first call on this Vert.x; registered there for
+   * the parts that still look it up ({@code EventPublisher}, {@code TokenAuth}).
+   */
   public static LiveSettings of(Vertx vertx, GatewaySettings initial) {
     LocalMap<String, LiveSettings> map = vertx.sharedData().getLocalMap(MAP);
     LiveSettings fresh = new LiveSettings(initial);
@@ -28,7 +39,10 @@ public final class LiveSettings implements Shareable {
     return existing == null ? fresh : existing;
   }
 
-  /** The node's instance; defaults until someone sets it. */
+  /**
+   * The node's registered instance; defaults until someone sets it. Prefer settings passed in: this lookup remains for
+   * {@code EventPublisher} and {@code TokenAuth}.
+   */
   public static LiveSettings of(Vertx vertx) {
     return of(vertx, GatewaySettings.defaults());
   }

@@ -19,14 +19,16 @@ final class AdminStatsHandler {
 
   private final String node;
   private final GatewayStats stats;
+  private final LiveSettings live;
 
-  private AdminStatsHandler(String node, GatewayStats stats) {
+  private AdminStatsHandler(String node, GatewayStats stats, LiveSettings live) {
     this.node = node;
     this.stats = stats;
+    this.live = live;
   }
 
-  static AdminStatsHandler create(String node, GatewayStats stats) {
-    return new AdminStatsHandler(node, stats);
+  static AdminStatsHandler create(String node, GatewayStats stats, LiveSettings live) {
+    return new AdminStatsHandler(node, stats, live);
   }
 
   /** Adds {@code GET /admin/stats} to {@code router}. */
@@ -35,7 +37,7 @@ final class AdminStatsHandler {
   }
 
   private void get(RoutingContext ctx) {
-    TokenAuth.of(ctx.vertx()).allowAdmin(ctx.request(), LiveSettings.of(ctx.vertx()).current()).onComplete(allowed -> {
+    TokenAuth.of(ctx.vertx()).allowAdmin(ctx.request(), live.current()).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result()) {
         ctx.response().setStatusCode(200)
             .putHeader("Content-Type", "application/json; charset=utf-8")

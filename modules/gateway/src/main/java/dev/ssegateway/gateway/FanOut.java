@@ -72,6 +72,7 @@ public final class FanOut extends VerticleBase {
   }
 
   private final GatewayStats stats;
+  private final LiveSettings live;
   private final Function<byte[], ByteBuf> chunks;
   private final UnaryOperator<Handler<Message<Object>>> intake;
   /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
@@ -91,13 +92,13 @@ public final class FanOut extends VerticleBase {
   private volatile boolean stopped;
   private Context hub;
 
-  public FanOut(GatewayStats stats) {
-    this(stats, Seams.NONE);
-  }
-
-  /** With the test {@code seams}: the allocator of each event's off-heap frame and a wrapper of the bus handler. */
-  FanOut(GatewayStats stats, Seams seams) {
+  /**
+   * A fan-out counting in {@code stats}, reading the node's settings from {@code live}, with the test {@code seams}
+   * (the allocator of each event's off-heap frame and a wrapper of the bus handler; {@link Seams#NONE} in production).
+   */
+  FanOut(GatewayStats stats, LiveSettings live, Seams seams) {
     this.stats = stats;
+    this.live = live;
     this.chunks = seams.chunks();
     this.intake = seams.fanOutIntake();
   }
@@ -201,7 +202,7 @@ public final class FanOut extends VerticleBase {
   }
 
   private void take(Message<Object> message) {
-    GatewaySettings settings = LiveSettings.of(vertx).current();
+    GatewaySettings settings = live.current();
     Event event;
     try {
       event = Event.fromBus(message.body(), settings.maxEventBytes());
@@ -423,7 +424,7 @@ public final class FanOut extends VerticleBase {
   }
 
   private void sweep() {
-    GatewaySettings settings = LiveSettings.of(vertx).current();
+    GatewaySettings settings = live.current();
     long min = System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS);
     int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
     dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));

@@ -61,21 +61,35 @@ public final class Gateway {
   /** As above, with the test {@code seams} built into the fan-out and every lane ({@link Seams#NONE}: none). */
   static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                 HealthOptions healthOptions, Seams seams) {
+    return deploy(vertx, LiveSettings.of(vertx, settings), node, extraRoutes, healthOptions, seams);
+  }
+
+  /**
+   * Deploys the gateway on the node's settings {@code live} (the app's {@code NodeServices} hold them; the config
+   * verticle writes them), which every part of it is handed at construction: nothing is looked up later.
+   */
+  public static Future<Gateway> deploy(Vertx vertx, LiveSettings live, String node, List<Routes> extraRoutes,
+                                       HealthOptions healthOptions) {
+    return deploy(vertx, live, node, extraRoutes, healthOptions, Seams.NONE);
+  }
+
+  private static Future<Gateway> deploy(Vertx vertx, LiveSettings live, String node, List<Routes> extraRoutes,
+                                        HealthOptions healthOptions, Seams seams) {
     if (vertx.isClustered() && healthOptions.getClusterManager() == null) {
       return Future.failedFuture(new IllegalArgumentException(
           "a clustered gateway needs its cluster manager: HealthOptions.setClusterManager"));
     }
-    GatewaySettings current = LiveSettings.of(vertx, settings).current();
+    GatewaySettings current = live.current();
     GatewayStats stats = new GatewayStats();
-    FanOut fanOut = new FanOut(stats, seams);
+    FanOut fanOut = new FanOut(stats, live, seams);
     HealthOptions options = new HealthOptions(healthOptions);
     Health health = Health.create(vertx, node, fanOut, options);
     GatewayMetrics metrics = GatewayMetrics.create(vertx);
-    metrics.bind(vertx, stats, fanOut, health);
+    metrics.bind(live, stats, fanOut, health);
     List<Routes> routes = new ArrayList<>();
     routes.add(health::mount);
     routes.add(metrics::mount);
-    routes.add(AdminStatsHandler.create(node, stats)::mount);
+    routes.add(AdminStatsHandler.create(node, stats, live)::mount);
     routes.addAll(extraRoutes);
     WebRoot webRoot = WebRoot.create(current);
     routes.add(webRoot::mount); // last: GET of any path no other route takes
@@ -91,7 +105,7 @@ public final class Gateway {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they
           // share one random port.
-          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes, ports, seams),
+          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, live, node, port, routes, ports, seams),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {

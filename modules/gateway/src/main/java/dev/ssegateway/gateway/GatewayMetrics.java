@@ -62,7 +62,7 @@ public final class GatewayMetrics {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
   }
 
-  void bind(Vertx vertx, GatewayStats stats, FanOut fanOut, Health health) {
+  void bind(LiveSettings live, GatewayStats stats, FanOut fanOut, Health health) {
     MeterRegistry r = registry;
     for (int i = 0; i < TOPIC_BUCKETS.length; i++) {
       int bucket = i;
@@ -104,7 +104,6 @@ public final class GatewayMetrics {
         .description("Approximate heap held by the topic histories").baseUnit("bytes").register(r);
     Gauge.builder("sse.history.events", stats, s -> s.historyEvents.get())
         .description("Events retained in the topic histories").register(r);
-    LiveSettings live = LiveSettings.of(vertx);
     Gauge.builder("sse.lane.backlog", stats, s -> s.laneBacklog.sum())
         .description("Events and stream starts queued for the event loops, not yet written: alert when it grows")
         .register(r);

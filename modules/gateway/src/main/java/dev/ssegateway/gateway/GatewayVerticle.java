@@ -31,12 +31,14 @@ public final class GatewayVerticle extends VerticleBase {
   private final List<Routes> routes;
   private final java.util.Set<Integer> boundPorts;
   private final Seams seams;
+  private final LiveSettings live;
   private Lane lane;
   private HttpServer server;
   private MessageConsumer<Object> settingsConsumer;
 
-  GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes,
+  GatewayVerticle(FanOut fanOut, GatewayStats stats, LiveSettings live, String node, int port, List<Routes> routes,
                   java.util.Set<Integer> boundPorts, Seams seams) {
+    this.live = live;
     this.boundPorts = boundPorts;
     this.seams = seams;
     this.fanOut = fanOut;
@@ -48,7 +50,6 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LiveSettings live = LiveSettings.of(vertx);
     GatewaySettings settings = live.current();
     if (settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty() != settings.get(GatewaySettings.TLS_KEY_FILE).isEmpty()) {
       return Future.failedFuture(new IllegalStateException("tls.cert_file and tls.key_file must be set together"));
@@ -107,7 +108,7 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // Stop accepting first, then end every stream with a jittered retry and let the writes drain.
-    GatewaySettings settings = LiveSettings.of(vertx).current();
+    GatewaySettings settings = live.current();
     int drainMs = settings.get(GatewaySettings.SHUTDOWN_DRAIN_MS);
     lane.closing = true;
     Future<Void> serverDown = server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS);
