@@ -77,9 +77,7 @@ final class EventsHandler implements Handler<RoutingContext> {
       reject(response, 400, "invalid_last_event_id", e.getMessage());
       return;
     }
-    if (lane.closing) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+    if (refusedWhileClosing(response)) {
       return;
     }
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
@@ -98,13 +96,21 @@ final class EventsHandler implements Handler<RoutingContext> {
     });
   }
 
+  /** Refuses the stream with 503 {@code shutting_down} when this node is closing; returns whether it did. */
+  private boolean refusedWhileClosing(HttpServerResponse response) {
+    if (!lane.closing) {
+      return false;
+    }
+    response.putHeader("Retry-After", "1");
+    reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+    return true;
+  }
+
   /** Applies the connection limits, then opens the stream. */
   private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
-    if (lane.closing) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+    if (refusedWhileClosing(response)) { // again: the node may have begun closing during the token check
       return;
     }
     int maxConnections = settings.get(GatewaySettings.MAX_CONNECTIONS);

@@ -167,11 +167,14 @@ public final class Gateway {
     return fanOut.context();
   }
 
-  /** Ends every stream (clients are told to retry) and undeploys. */
+  /**
+   * Ends every stream (clients are told to retry) and undeploys the fan-out, the gateway instances and the probe, all
+   * at once: no step waits for another (each instance's stop ends its own streams and drains its writes).
+   */
   public Future<Void> close() {
     List<Future<Void>> all = new ArrayList<>();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      all.add(vertx.undeploy(deployments.get(i)));
+    for (String id : deployments) {
+      all.add(vertx.undeploy(id));
     }
     return Future.all(all).<Void>mapEmpty().onComplete(ar -> LOG.info("event=gateway_stopped node={} port={}",
         node, port));

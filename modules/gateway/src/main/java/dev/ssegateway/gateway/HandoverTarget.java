@@ -1,6 +1,5 @@
 package dev.ssegateway.gateway;
 
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -47,16 +46,6 @@ final class HandoverTarget implements StreamTarget {
       }
       written.run();
     });
-  }
-
-  @Override
-  public void writeShared(ByteBuf chunk) {
-    write(SharedChunk.payload(chunk));
-  }
-
-  @Override
-  public void writeShared(ByteBuf chunk, Runnable written) {
-    write(SharedChunk.payload(chunk), written);
   }
 
   @Override

@@ -4,7 +4,6 @@ import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -29,7 +28,6 @@ final class Lane {
 
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
 
-  private final Vertx vertx;
   private static final int DRAIN_BATCH = 256;
 
   private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> inbox =
@@ -59,7 +57,6 @@ final class Lane {
   }
 
   Lane(Vertx vertx, Context context, GatewayStats stats, String node, GatewaySettings settings, Executor tasks) {
-    this.vertx = vertx;
     this.context = context;
     this.tasks = tasks;
     this.stats = stats;
@@ -268,17 +265,12 @@ final class Lane {
     heartbeats.reconfigure(settings.heartbeatMs(), settings.heartbeatAsComment(), all, System.currentTimeMillis());
   }
 
-  /** Ends every stream, telling clients to come back after {@code retryMs}. */
-  void closeAll(long retryMs) {
-    closeAll(retryMs, 0);
-  }
-
   /**
    * Ends every stream for a shutdown: each client is told to come back after {@code retryMs} plus its own
    * random 0..{@code jitterMs}, so a rolling restart does not bring every client back at the same instant.
-   * New streams are refused from now on.
+   * New streams are refused from now on. Returns at once: the HTTP server's graceful shutdown waits for the ends.
    */
-  Future<Void> closeAll(long retryMs, long jitterMs) {
+  void closeAll(long retryMs, long jitterMs) {
     closing = true;
     // Each stream gets its own jittered retry and ends; its connection closes once the bytes are out
     // (the SSE response says Connection: close). Waiting for that is the HTTP server's graceful shutdown
@@ -287,18 +279,17 @@ final class Lane {
       remove(c);
       endWithRetry(c, retryMs + jitter(jitterMs));
     }
-    return Future.succeededFuture();
   }
 
   private static long jitter(long jitterMs) {
     return jitterMs > 0 ? ThreadLocalRandom.current().nextLong(jitterMs + 1) : 0;
   }
 
-  private static Future<Void> endWithRetry(StreamConnection c, long retryMs) {
+  private static void endWithRetry(StreamConnection c, long retryMs) {
     try {
-      return c.response.end(SseEncoder.retry(retryMs)).recover(e -> Future.succeededFuture());
+      c.response.end(SseEncoder.retry(retryMs)); // a failure means the client is gone: nothing to wait for
     } catch (RuntimeException e) {
-      return Future.succeededFuture(); // the client is already gone
+      // the client is already gone
     }
   }
 }

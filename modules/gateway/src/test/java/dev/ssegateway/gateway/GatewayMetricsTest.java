@@ -7,6 +7,7 @@ import dev.ssegateway.core.WireNames;
 import dev.ssegateway.testsupport.Await;
 import dev.ssegateway.testsupport.SseTestClient;
 import dev.ssegateway.testsupport.TestOrigin;
+import dev.ssegateway.testsupport.TestSettings;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -49,6 +50,21 @@ class GatewayMetricsTest {
 
   private Metrics last() {
     return scrapes.get(scrapes.size() - 1);
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void theHistoryBytesGaugeSaysItCountsOffHeapMemoryToo(Vertx vertx, VertxTestContext ctx) {
+    HttpClient client = vertx.createHttpClient();
+    Gateway.deploy(vertx, TestSettings.of(), "n1")
+        .compose(g -> Http.get(client, g.port(), "/metrics"))
+        .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+          String help = a.body().lines().filter(l -> l.startsWith("# HELP sse_history_bytes ")).findFirst()
+              .orElseThrow(() -> new AssertionError("no HELP line for sse_history_bytes"));
+          // EncodedEvent.retainedBytes counts each event's off-heap frame: the gauge is not "heap"
+          assertTrue(help.contains("heap and off-heap"), help);
+          ctx.completeNow();
+        })));
   }
 
   @Test
