@@ -15,7 +15,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -322,7 +321,8 @@ public final class FanOut extends VerticleBase {
 
   /**
    * Tells every live stream of this node, before the event that follows the gap, that events of {@code origin}
-   * after {@code last} were lost on the way here: a {@code reset} of the shape a resume gets, reason {@link ResumePlan#GAP}.
+   * after {@code last} were lost on the way here: a {@code reset} of the shape a resume gets, reason
+   * {@link ResumePlan#GAP}.
    * Every stream, whatever its topics: this node cannot know the topics of events it never received.
    */
   private void tellGap(String origin, long last, long seq, Cursor before) {
@@ -332,7 +332,8 @@ public final class FanOut extends VerticleBase {
         Cursor.formatSeq(seq), seq > last ? seq - last - 1 : 0);
     EncodedEvent notice;
     try {
-      notice = EncodedEvent.notice(before, arrivals, WireNames.RESET, ResumePlan.gapNotice(before, origin, last, seq).encode(),
+      notice = EncodedEvent.notice(before, arrivals, WireNames.RESET,
+          ResumePlan.gapNotice(before, origin, last, seq).encode(),
           System.currentTimeMillis());
     } catch (RuntimeException | Error e) {
       LOG.error("event=gap_notice_failed origin={} cause=\"{}\"", origin, e.toString());

@@ -101,7 +101,8 @@ public final class GatewayMetrics {
             s -> s.rejectedByReason.count(reason))
         .description("Requests refused with an error status, by error code").tag("reason", reason).register(r));
     Gauge.builder("sse.history.bytes", stats, s -> s.historyBytes.get())
-        .description("Approximate memory, heap and off-heap, held by the topic histories").baseUnit("bytes").register(r);
+        .description("Approximate memory, heap and off-heap, held by the topic histories").baseUnit("bytes")
+        .register(r);
     Gauge.builder("sse.history.events", stats, s -> s.historyEvents.get())
         .description("Events retained in the topic histories").register(r);
     Gauge.builder("sse.lane.backlog", stats, s -> s.laneBacklog.sum())

@@ -49,7 +49,7 @@ final class Lane {
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
   private final ProbeSink probe;
   private final LoopMonitor loop;
-  /** Runs each task posted to this lane, on its loop: the task itself, except where a test holds them ({@link Seams}). */
+  /** Runs each task posted to this lane, on its loop: the task itself, unless a test holds them ({@link Seams}). */
   private final Executor tasks;
 
   Lane(Vertx vertx, Context context, GatewayStats stats, String node, GatewaySettings settings) {

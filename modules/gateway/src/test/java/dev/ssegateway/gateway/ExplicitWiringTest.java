@@ -38,7 +38,8 @@ class ExplicitWiringTest {
                     "nothing was registered on the Vert.x node");
               });
               live.apply(vertx, TestSettings.of(new JsonObject().put("heartbeat_ms", 1500)));
-              return SseTestClient.open(client, g.port(), "/events?topic=t").compose(s -> s.awaitType(WireNames.HELLO, 1));
+              return SseTestClient.open(client, g.port(), "/events?topic=t")
+                  .compose(s -> s.awaitType(WireNames.HELLO, 1));
             }))
         .onComplete(ctx.succeeding(second -> ctx.verify(() -> {
           assertEquals(1500, new JsonObject(second.get(0).data()).getInteger("heartbeat_ms"), "a live change applies");
