@@ -19,14 +19,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -66,26 +59,18 @@ public final class FanOut extends VerticleBase {
    * from new ids: covers the spread between nodes' arrivals and sweeps, so no node still holds its events.
    */
   static final long PRUNE_MARGIN_MS = 5000;
-  /** One retained event: its topic's history and its arrival number (stale once the event was evicted). */
-  private record Retained(TopicHistory history, long arrival) {
-  }
-
   private final GatewayStats stats;
   private final LiveSettings live;
   private final Function<byte[], ByteBuf> chunks;
   private final UnaryOperator<Handler<Message<Object>>> intake;
-  /** Every retained event in arrival order, for evicting the oldest across topics beyond history.max_bytes. */
-  private final ArrayDeque<Retained> byArrival = new ArrayDeque<>();
   private volatile LoopMonitor loop;
   private final List<Lane> lanes = new CopyOnWriteArrayList<>();
   private final Origins origins = new Origins();
-  private final LinkedHashMap<String, TopicHistory> histories = new LinkedHashMap<>(256, 0.75f, true);
-  private final Map<String, Long> droppedTopicMarks = new HashMap<>();
+  private final Histories histories = new Histories();
   private final RateLimitedLog badEventLog = new RateLimitedLog(LOG, 10_000);
   private final RateLimitedLog gapLog = new RateLimitedLog(LOG, 10_000);
   private Cursor position = Cursor.EMPTY;
   private long arrivals;
-  private long historyBytes;
   private MessageConsumer<Object> consumer;
   /** Set when the fan-out stops: it no longer subscribes ({@link #resubscribe}). */
   private volatile boolean stopped;
@@ -368,78 +353,22 @@ public final class FanOut extends VerticleBase {
   private void remember(EncodedEvent e, GatewaySettings settings) {
     // nobody resumes health probes: their history only has to exist, like any topic's
     int maxEvents = Topics.PROBE_TOPIC.equals(e.topic) ? 1 : settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
-    TopicHistory history = histories.get(e.topic);
-    if (history == null) {
-      history = new TopicHistory(e.topic);
-      histories.put(e.topic, history);
-      dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
-    }
-    long before = history.bytes();
-    int sizeBefore = history.size();
-    history.append(e, maxEvents);
-    historyBytes += history.bytes() - before;
-    stats.historyEvents.addAndGet(history.size() - sizeBefore);
-    byArrival.addLast(new Retained(history, e.arrival));
-    enforceByteBudget(settings);
+    histories.remember(e, maxEvents, settings.get(GatewaySettings.HISTORY_MAX_TOPICS),
+        settings.get(GatewaySettings.HISTORY_MAX_BYTES));
+    historyStats();
   }
 
-  /**
-   * Evicts the oldest retained events, across topics and by arrival, until every history together holds at most
-   * {@code history.max_bytes}; a resumer from before an evicted event gets the usual {@code history_exceeded}.
-   */
-  private void enforceByteBudget(GatewaySettings settings) {
-    long max = settings.get(GatewaySettings.HISTORY_MAX_BYTES);
-    while (historyBytes > max && !byArrival.isEmpty()) {
-      Retained oldest = byArrival.pollFirst();
-      TopicHistory h = oldest.history();
-      if (h.firstArrival() == oldest.arrival()) {
-        long before = h.bytes();
-        h.evictOldest();
-        historyBytes -= before - h.bytes();
-        stats.historyEvents.decrementAndGet();
-      }
-    }
-    // entries of events evicted by count, age or topic are skipped above; drop them when they pile up
-    if (byArrival.size() > 2 * stats.historyEvents.get() + 1024) {
-      List<Retained> all = new ArrayList<>();
-      for (TopicHistory h : histories.values()) {
-        h.forEachArrival(a -> all.add(new Retained(h, a)));
-      }
-      all.sort(Comparator.comparingLong(Retained::arrival));
-      byArrival.clear();
-      byArrival.addAll(all);
-    }
-    stats.historyBytes.set(historyBytes);
-  }
-
-  private void dropLeastRecentTopics(int maxTopics) {
-    Iterator<Map.Entry<String, TopicHistory>> it = histories.entrySet().iterator();
-    while (histories.size() > maxTopics && it.hasNext()) {
-      TopicHistory dropped = it.next().getValue();
-      historyBytes -= dropped.bytes();
-      stats.historyEvents.addAndGet(-dropped.size());
-      dropped.trimTo(0);
-      dropped.evictedMarks().forEach((o, s) -> droppedTopicMarks.merge(o, s, Math::max));
-      it.remove();
-    }
+  private void historyStats() {
+    stats.historyBytes.set(histories.bytes());
+    stats.historyEvents.set(histories.events());
   }
 
   private void sweep() {
     GatewaySettings settings = live.current();
-    long min = System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS);
-    int maxEvents = settings.get(GatewaySettings.HISTORY_MAX_EVENTS);
-    dropLeastRecentTopics(settings.get(GatewaySettings.HISTORY_MAX_TOPICS));
-    long total = 0;
-    long retained = 0;
-    for (TopicHistory h : histories.values()) {
-      h.evictOlderThan(min);
-      h.trimTo(maxEvents);
-      total += h.bytes();
-      retained += h.size();
-    }
-    historyBytes = total;
-    stats.historyEvents.set(retained);
-    enforceByteBudget(settings); // also applies a lowered history.max_bytes
+    histories.sweep(System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS),
+        settings.get(GatewaySettings.HISTORY_MAX_EVENTS), settings.get(GatewaySettings.HISTORY_MAX_TOPICS),
+        settings.get(GatewaySettings.HISTORY_MAX_BYTES)); // also applies lowered bounds
+    historyStats();
     pruneOrigins(System.currentTimeMillis() - settings.get(GatewaySettings.HISTORY_MAX_AGE_MS) - PRUNE_MARGIN_MS);
   }
 
@@ -457,8 +386,7 @@ public final class FanOut extends VerticleBase {
   }
 
   private ResumePlan plan(Set<String> topics, Cursor from) {
-    ResumePlan plan = ResumePlan.plan(topics, from, position, origins, histories::get, droppedTopicMarks,
-        System.currentTimeMillis());
+    ResumePlan plan = ResumePlan.plan(topics, from, position, origins, histories, System.currentTimeMillis());
     if (from != null) {
       stats.replays.increment();
       stats.replayedEvents.add(plan.replay().size());
@@ -471,6 +399,6 @@ public final class FanOut extends VerticleBase {
 
   /** Bytes held by all topic histories, as of the last sweep or append. */
   long historyBytes() {
-    return historyBytes;
+    return histories.bytes();
   }
 }

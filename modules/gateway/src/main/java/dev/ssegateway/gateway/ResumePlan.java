@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * What a new stream gets before it goes live, computed atomically on the {@link FanOut} context:
@@ -42,13 +41,13 @@ record ResumePlan(Cursor position, List<EncodedEvent> replay, JsonObject reset, 
    * node's {@code position}). Replays, in arrival order, every retained event of those topics that {@code from} has
    * not covered; reports as lost (one entry per origin, in a {@code reset}) a position it cannot place (reason
    * {@link #AHEAD_OF_NODE}, replaced by the node's), an origin it has not seen ({@link #UNKNOWN_ORIGIN}) or has seen
-   * only from later ({@link #NOT_SEEN}), and evicted events the client had not received ({@link #HISTORY_EXCEEDED}:
-   * {@code histories} gives each topic's history or null, {@code droppedTopicMarks} the evicted marks of dropped
-   * topics), except for an origin pruned before the client's id was issued. Where the client is ahead of the node
+   * only from later ({@link #NOT_SEEN}), and evicted events the client had not received ({@link #HISTORY_EXCEEDED},
+   * from each topic's eviction marks, or those of dropped topics for a topic no longer kept), except for an origin
+   * pruned before the client's id was issued. Where the client is ahead of the node
    * (ignoring pruned origins it has covered), {@link #clientAhead} holds its position.
    */
-  static ResumePlan plan(Set<String> topics, Cursor from, Cursor position, Origins origins,
-                         Function<String, TopicHistory> histories, Map<String, Long> droppedTopicMarks, long nowMs) {
+  static ResumePlan plan(Set<String> topics, Cursor from, Cursor position, Origins origins, Histories histories,
+                         long nowMs) {
     if (from == null) {
       return new ResumePlan(position, List.of(), null, null);
     }
@@ -77,8 +76,8 @@ record ResumePlan(Cursor position, List<EncodedEvent> replay, JsonObject reset, 
     }
     List<EncodedEvent> replay = new ArrayList<>();
     for (String topic : topics) {
-      TopicHistory history = histories.apply(topic);
-      Map<String, Long> marks = history == null ? droppedTopicMarks : history.evictedMarks();
+      TopicHistory history = histories.get(topic);
+      Map<String, Long> marks = history == null ? histories.droppedTopicMarks() : history.evictedMarks();
       for (Map.Entry<String, Long> mark : marks.entrySet()) {
         long at = client.position(mark.getKey());
         if (at < mark.getValue() && origins.knows(mark.getKey())

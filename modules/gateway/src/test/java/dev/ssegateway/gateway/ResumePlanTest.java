@@ -8,10 +8,8 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -30,8 +28,7 @@ class ResumePlanTest {
   /** A node's state as the fan-out keeps it, built event by event. */
   static final class Node {
     final Origins origins = new Origins();
-    final Map<String, TopicHistory> histories = new HashMap<>();
-    final Map<String, Long> droppedTopicMarks = new HashMap<>();
+    final Histories histories = new Histories();
     Cursor position = Cursor.EMPTY;
     long arrivals;
 
@@ -50,12 +47,12 @@ class ResumePlanTest {
       }
       position = position.advance(origin, seq);
       origins.took(origin, seq, startsAbove, NOW_MS);
-      histories.computeIfAbsent(topic, TopicHistory::new).append(new EncodedEvent(topic, origin, seq, ++arrivals,
-          position, "message", "x", NOW_MS, 0, Unpooled::wrappedBuffer), Integer.MAX_VALUE);
+      histories.remember(new EncodedEvent(topic, origin, seq, ++arrivals, position, "message", "x", NOW_MS, 0,
+          Unpooled::wrappedBuffer), Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
       return this;
     }
 
-    /** Evicts the oldest {@code n} events of {@code topic}'s history. */
+    /** Evicts the oldest {@code n} events of {@code topic}'s history (as the byte budget would, topic by topic). */
     Node evict(String topic, int n) {
       for (int i = 0; i < n; i++) {
         histories.get(topic).evictOldest();
@@ -63,11 +60,9 @@ class ResumePlanTest {
       return this;
     }
 
-    /** Drops {@code topic}'s history, as the LRU drop beyond history.max_topics does. */
-    Node dropTopic(String topic) {
-      TopicHistory h = histories.remove(topic);
-      h.trimTo(0);
-      h.evictedMarks().forEach((o, s) -> droppedTopicMarks.merge(o, s, Math::max));
+    /** Drops the least recently used topics beyond {@code keep}, as history.max_topics does. */
+    Node keepTopics(int keep) {
+      histories.sweep(0, Integer.MAX_VALUE, keep, Long.MAX_VALUE);
       return this;
     }
 
@@ -82,7 +77,7 @@ class ResumePlanTest {
 
     ResumePlan resume(String cursor, String... topics) {
       return ResumePlan.plan(new LinkedHashSet<>(Arrays.asList(topics)), cursor == null ? null : Cursor.parse(cursor),
-          position, origins, histories::get, droppedTopicMarks, NOW_MS);
+          position, origins, histories, NOW_MS);
     }
   }
 
@@ -134,7 +129,7 @@ class ResumePlanTest {
             node(n -> n.take("t", "a", 1).take("t", "b", 1, 2).evict("t", 2)), "a.1", "t", "b.2",
             "b/history_exceeded/0", "a.1"),
         row("a dropped topic's evicted marks still count",
-            node(n -> n.take("t", "a", 1, 2).take("u", "a", 3).dropTopic("t")), "a.1", "t", "",
+            node(n -> n.take("t", "a", 1, 2).take("u", "a", 3).keepTopics(1)), "a.1", "t", "",
             "a/history_exceeded/1", "a.1"),
         row("an origin the node never saw: unknown_origin",
             node(n -> n.take("t", "a", 1)), "a.1,z.5", "t", "", "z/unknown_origin/5", "a.1,z.5"),
