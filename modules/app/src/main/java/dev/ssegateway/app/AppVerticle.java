@@ -88,8 +88,9 @@ public final class AppVerticle extends VerticleBase {
           + "nothing: running on the default settings; see conf/conf.json\"", node,
           settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
     }
+    LiveSettings live = LiveSettings.of(vertx, settings);
     return answerOriginSeq()
-        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock))
+        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock, () -> live.current().maxEventBytes()))
         .onFailure(e -> {
           if (e instanceof OriginClaim.TakenException taken) {
             LOG.error("event=node_id_taken node={} holder=\"{}\" message=\"{}\"", node, taken.holder(),

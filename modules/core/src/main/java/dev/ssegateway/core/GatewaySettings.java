@@ -1,6 +1,7 @@
 package dev.ssegateway.core;
 
 import dev.ssegateway.core.Setting.Reload;
+import dev.ssegateway.publisher.EventPublisher;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Collections;
@@ -55,7 +56,7 @@ public final class GatewaySettings {
   public static final Setting<Integer> HISTORY_MAX_BYTES = Setting.integer("history.max_bytes", 256 * 1024 * 1024,
       1024 * 1024, 1024 * 1024 * 1024, LIVE,
       "bytes (heap and off-heap) all topic histories may hold; the oldest events are evicted first beyond it");
-  public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer("limits.max_event_bytes", 65536, 16,
+  public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer(BusAddresses.MAX_EVENT_BYTES_KEY, EventPublisher.DEFAULT_MAX_EVENT_BYTES, 16,
       16 * 1024 * 1024, LIVE, "largest event data accepted, in UTF-8 bytes");
   public static final Setting<Integer> MAX_TOPICS_PER_CONNECTION = Setting.integer("limits.max_topics_per_connection",
       32, 1, 1024, LIVE, "topics one stream may subscribe to");
