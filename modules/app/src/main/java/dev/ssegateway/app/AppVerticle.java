@@ -7,6 +7,7 @@ import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.PublisherEntry;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
@@ -164,6 +165,9 @@ public final class AppVerticle extends VerticleBase {
             SubscriptionWatch.start(vertx, clusterManager, Map.of(BusAddresses.EVENTS, g::resubscribe,
                 BusAddresses.originSeq(clusterManager.getNodeId()), this::answerOriginSeq));
           }
+          return Publishers.deploy(vertx, PublisherEntry.from(settings.get(GatewaySettings.PUBLISHERS)));
+        })
+        .compose(ids -> {
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
             return Future.succeededFuture();
           }
@@ -171,6 +175,11 @@ public final class AppVerticle extends VerticleBase {
               settings.get(GatewaySettings.TICKER_INTERVAL_MS)))
               .onFailure(e -> LOG.error("event=publisher_failed publisher=ticker cause=\"{}\"", e.toString()));
         })
+        // nothing half-started: a failure once the gateway serves (a publisher) stops the gateway before failing
+        .recover(e -> gateway == null ? Future.failedFuture(e) : gateway.close().transform(x -> {
+          gateway = null;
+          return Future.failedFuture(e);
+        }))
         .onSuccess(v -> LOG.info("event=node_ready node={} port={}", node, gateway.port()));
   }
 
