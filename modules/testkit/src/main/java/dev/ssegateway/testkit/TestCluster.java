@@ -45,6 +45,11 @@ public final class TestCluster implements AfterEachCallback {
   private static final Duration MESH_DEADLINE = Duration.ofSeconds(60);
   private final String clusterName = "sse-kit-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<TestGateway> nodes = new ArrayList<>();
+  private final List<Member> members = new ArrayList<>();
+
+  /** A clustered Vert.x of this cluster without a gateway: where a publisher-only member's code runs in a test. */
+  public record Member(Vertx vertx, HazelcastClusterManager clusterManager) {
+  }
 
   /** This cluster's unique name. */
   public String name() {
@@ -82,13 +87,35 @@ public final class TestCluster implements AfterEachCallback {
         .onSuccess(nodes::add);
   }
 
+  /**
+   * Starts a member of this cluster without a gateway (shut down after the test): pass its {@code vertx} and
+   * {@code clusterManager} to {@code EventPublisher.install(vertx, clusterManager, name)}.
+   */
+  public Future<Member> startMember() {
+    HazelcastClusterManager manager;
+    try {
+      manager = new HazelcastClusterManager(hazelcastConfig());
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    return Vertx.builder()
+        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .withClusterManager(manager)
+        .buildClustered()
+        .map(vertx -> {
+          Member m = new Member(vertx, manager);
+          members.add(m);
+          return m;
+        });
+  }
+
   /** The nodes started, in order. */
   public List<TestGateway> nodes() {
     return List.copyOf(nodes);
   }
 
-  /** The project's loopback Hazelcast config with this cluster's name. */
-  Config hazelcastConfig() throws IOException {
+  /** The project's loopback Hazelcast config (conf/cluster.xml) with this cluster's name. */
+  public Config hazelcastConfig() throws IOException {
     Properties props = new Properties();
     props.setProperty("sse.cluster.name", clusterName);
     props.setProperty("sse.cluster.members", "127.0.0.1");
@@ -134,6 +161,10 @@ public final class TestCluster implements AfterEachCallback {
       node.vertx().close().await(30, TimeUnit.SECONDS);
     }
     nodes.clear();
+    for (Member m : new ArrayList<>(members)) {
+      m.vertx().close().await(30, TimeUnit.SECONDS);
+    }
+    members.clear();
   }
 
   @Override
