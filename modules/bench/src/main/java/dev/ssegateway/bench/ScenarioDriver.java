@@ -253,8 +253,8 @@ public final class ScenarioDriver {
           JsonObject w = window(rec, pub, rate, d("settle", 2), d("step", 8), live);
           w.put("rate", rate);
           steps.add(compact(w));
-          System.err.printf("[%s max-rate] rate=%.0f/s deliveries/s=%.0f p99=%.1fms missing=%d live=%d cpu=%d%%%n",
-              target.kind(), rate, w.getDouble("deliveriesPerS"), w.getDouble("p99Ms"), w.getLong("missingAdjusted"),
+          System.err.printf("[%s %s] rate=%.0f/s deliveries/s=%.0f p99=%.1fms missing=%d live=%d cpu=%d%%%n",
+              target.kind(), name, rate, w.getDouble("deliveriesPerS"), w.getDouble("p99Ms"), w.getLong("missingAdjusted"),
               w.getLong("live"), w.getLong("receiverCpuPct"));
           String fail = w.getDouble("p99Ms") > limitMs ? "p99 " + w.getDouble("p99Ms") + " ms > " + limitMs
               : w.getLong("missingAdjusted") > 0 ? "missing " + w.getLong("missingAdjusted")
