@@ -6,6 +6,9 @@
 # Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity
 #   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
 #   (each process may open at most 20000 files here); gateway only
+#   publisher: the max-rate ramp into MAXRATE_STREAMS streams twice in one run, events published over HTTP ingest,
+#   then by an in-process publisher verticle (InProcessPublisher, deployed through the gateway's "publishers" key,
+#   the gateway started with -cp sse-gateway.jar:sse-bench.jar); gateway only; not in the default list
 # Environment:
 #   TARGETS="gateway nchan raw"   servers to measure (each started fresh for each scenario, then stopped)
 #   QUICK=1                       tiny numbers: a smoke run of the harness in about two minutes
@@ -23,7 +26,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
-GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
+GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082 PUBLISHER_CONTROL_PORT=18099
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity)
 TARGETS=${TARGETS:-"gateway nchan raw"}
@@ -98,12 +101,17 @@ wait_port() { # port pid
 }
 
 start_gateway() { # scenario-label port node-id
-  local label=$1 port=$2 node=$3 jfr=""
+  local label=$1 port=$2 node=$3 jfr="" launch=(-jar "$WORK/sse-gateway.jar") publishers=""
+  if [ "$label" = publisher ]; then   # the in-process publisher runs in the gateway: the classpath way
+    launch=(-cp "$WORK/sse-gateway.jar:$WORK/sse-bench.jar" dev.ssegateway.app.GatewayLauncher)
+    publishers='  "publishers": [{"name": "bench", "class": "dev.ssegateway.bench.InProcessPublisher", "config": {"control_port": '$PUBLISHER_CONTROL_PORT'}}],'
+  fi
   sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" -e "s/\"port\": 18080/\"port\": $port/" \
       -e "s/\"node_id\": \"bench\"/\"node_id\": \"$node\"/" "$HERE/conf/gateway.json" > "$WORK/$node.json"
+  [ -n "$publishers" ] && sed -i "/\"node_id\"/a\\$publishers" "$WORK/$node.json"
   [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/$node-$label.jfr,settings=profile,dumponexit=true"
   # shellcheck disable=SC2086
-  java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/$node-gc-$label.log" -jar "$WORK/sse-gateway.jar" -conf "$WORK/$node.json" \
+  java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/$node-gc-$label.log" "${launch[@]}" -conf "$WORK/$node.json" \
     > "$RESULTS/$node-$label.log" 2>&1 &
   SERVER_PIDS="$SERVER_PIDS $!"
 }
@@ -144,10 +152,11 @@ scenario_args() { # label -> scenario name and options
     fanout-1k)  echo "fanout --streams $S1K --rate 200 --warmup $WARMUP --duration $DURATION" ;;
     fanout-10k) echo "fanout --streams $S10K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
     max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
+    publisher)  echo "publisher --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250 --control-port $PUBLISHER_CONTROL_PORT" ;;
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
     storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
     capacity)   echo "idle --streams $CAPACITY_STREAMS --hold $IDLE_HOLD" ;;
-    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity)" >&2; return 1 ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity publisher)" >&2; return 1 ;;
   esac
 }
 
@@ -165,7 +174,7 @@ scenario_args() { # label -> scenario name and options
 for label in "${SCENARIOS[@]}"; do
   read -r -a args <<< "$(scenario_args "$label")"
   kinds=$TARGETS
-  if [ "$label" = capacity ]; then   # the gateway's own capacity on this machine: no peer in this one
+  if [ "$label" = capacity ] || [ "$label" = publisher ]; then   # the gateway's own: no peer in these
     kinds=""; [[ " $TARGETS " == *" gateway "* ]] && kinds=gateway
     [ -n "$kinds" ] || continue
   fi

@@ -6,6 +6,8 @@ import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
+import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.PublisherEntry;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
@@ -87,8 +89,9 @@ public final class AppVerticle extends VerticleBase {
           + "nothing: running on the default settings; see conf/conf.json\"", node,
           settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
     }
+    LiveSettings live = LiveSettings.of(vertx, settings);
     return answerOriginSeq()
-        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock))
+        .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock, () -> live.current().maxEventBytes()))
         .onFailure(e -> {
           if (e instanceof OriginClaim.TakenException taken) {
             LOG.error("event=node_id_taken node={} holder=\"{}\" message=\"{}\"", node, taken.holder(),
@@ -97,7 +100,7 @@ public final class AppVerticle extends VerticleBase {
         })
         .compose(p -> {
           publisher = p;
-          return startNode(NodeServices.create(vertx, node, settings, errors, p), env, settings);
+          return startNode(NodeServices.create(node, live, errors, p), env, settings);
         });
   }
 
@@ -161,6 +164,9 @@ public final class AppVerticle extends VerticleBase {
             SubscriptionWatch.start(vertx, clusterManager, Map.of(BusAddresses.EVENTS, g::resubscribe,
                 BusAddresses.originSeq(clusterManager.getNodeId()), this::answerOriginSeq));
           }
+          return Publishers.deploy(vertx, PublisherEntry.from(settings.get(GatewaySettings.PUBLISHERS)));
+        })
+        .compose(ids -> {
           if (!settings.get(GatewaySettings.TICKER_ENABLED)) {
             return Future.succeededFuture();
           }
@@ -168,6 +174,11 @@ public final class AppVerticle extends VerticleBase {
               settings.get(GatewaySettings.TICKER_INTERVAL_MS)))
               .onFailure(e -> LOG.error("event=publisher_failed publisher=ticker cause=\"{}\"", e.toString()));
         })
+        // nothing half-started: a failure once the gateway serves (a publisher) stops the gateway before failing
+        .recover(e -> gateway == null ? Future.failedFuture(e) : gateway.close().transform(x -> {
+          gateway = null;
+          return Future.failedFuture(e);
+        }))
         .onSuccess(v -> LOG.info("event=node_ready node={} port={}", services.node(), gateway.port()));
   }
 

@@ -50,6 +50,15 @@ public final class GatewayLauncher extends VertxApplication {
     System.setProperty("hazelcast.phone.home.enabled", System.getProperty("hazelcast.phone.home.enabled", "false"));
     System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
     List<String> argList = Arrays.asList(args);
+    if (LauncherArgs.wantsHelp(argList)) {
+      System.out.print(LauncherArgs.HELP_TEXT);
+      System.exit(0);
+    }
+    String refused = LauncherArgs.problem(argList);
+    if (refused != null) {
+      System.err.println("sse-gateway: " + refused);
+      System.exit(LauncherArgs.USAGE_ERROR);
+    }
     String conf = confArgument(argList);
     Path confFile = null;
     if (conf != null && !conf.trim().startsWith("{")) {

@@ -1,10 +1,8 @@
 package dev.ssegateway.app;
 
 import dev.ssegateway.config.ConfigStatus;
-import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.publisher.EventPublisher;
-import io.vertx.core.Vertx;
 
 import java.util.Objects;
 
@@ -30,14 +28,8 @@ record NodeServices(String node, LiveSettings settings, ConfigStatus config, Unc
     Objects.requireNonNull(publisher, "publisher");
   }
 
-  /**
-   * The services of the node {@code node} on {@code vertx}, its settings starting at {@code initial}. The settings are
-   * also registered on {@code vertx} for the parts not converted yet, which still look them up
-   * ({@code EventPublisher}, {@code TokenAuth}).
-   */
-  static NodeServices create(Vertx vertx, String node, GatewaySettings initial, UncaughtErrors errors,
-                             EventPublisher publisher) {
-    LiveSettings settings = LiveSettings.of(vertx, initial);
+  /** The services of the node {@code node} over its live {@code settings}. */
+  static NodeServices create(String node, LiveSettings settings, UncaughtErrors errors, EventPublisher publisher) {
     return new NodeServices(node, settings, new ConfigStatus(settings), errors, publisher);
   }
 }

@@ -100,6 +100,7 @@ class FailingPublisherTest {
   void aPublisherThrowingOnEveryTickIsLoggedOncePerCauseCountedAndHarmsNoOne(Vertx vertx, VertxTestContext ctx) {
     UncaughtErrors errors = UncaughtErrors.install(vertx);
     String failing = FailingPublisher.class.getName();
+    EventPublisher.install(vertx, "n1");
     Gateway.deploy(vertx, TestSettings.of(), "n1")
         .compose(g -> SseTestClient.open(vertx.createHttpClient(), g.port(), "/events?topic=good"))
         .compose(s -> s.awaitType(WireNames.HELLO, 1).map(f -> s))

@@ -78,6 +78,21 @@ class GatewayLauncherIT {
   }
 
   @Test
+  void helpDescribesThisGatewayAndAMainVerticleArgumentIsRefusedWithOneLine() throws Exception {
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "--help")) {
+      assertEquals(0, p.awaitExit(30_000), p.output());
+      assertTrue(p.output().contains("-conf <file|json>") && p.output().contains("SSE_GATEWAY_<KEY>")
+          && !p.output().contains("mainVerticle"), p.output());
+    }
+    try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "com.acme.OrdersPublisher")) {
+      assertEquals(2, p.awaitExit(30_000), p.output());
+      assertEquals(List.of("sse-gateway: unexpected argument 'com.acme.OrdersPublisher': the gateway takes no main "
+          + "verticle; deploy your verticles with the 'publishers' conf key (docs/publishing.md); see --help"),
+          p.output().lines().toList());
+    }
+  }
+
+  @Test
   void missingConfFileStopsStartup() throws Exception {
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", dir.resolve("nope.json").toString())) {
       assertEquals(1, p.awaitExit(30_000));

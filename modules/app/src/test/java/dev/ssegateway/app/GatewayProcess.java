@@ -76,6 +76,21 @@ final class GatewayProcess implements AutoCloseable {
   }
 
   /**
+   * Starts the gateway the documented classpath way, {@code java -cp sse-gateway.jar:<extra> <main class> args...},
+   * in {@code workDir}: how a user's publisher jar ({@code extra}) joins the gateway process.
+   */
+  static GatewayProcess startWithClasspath(Path workDir, Path extra, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-cp");
+    cmd.add(jar().toAbsolutePath() + java.io.File.pathSeparator + extra.toAbsolutePath());
+    cmd.add(GatewayLauncher.class.getName());
+    Collections.addAll(cmd, args);
+    return new GatewayProcess(new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start());
+  }
+
+  /**
    * Starts clustered node {@code node} as a user would ({@code -conf <node>.json -cluster}) with the shipped
    * conf/cluster.xml and this run's cluster name; {@code conf} adds keys to its loopback, port-0 conf.
    */

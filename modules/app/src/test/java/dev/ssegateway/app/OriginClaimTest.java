@@ -85,11 +85,11 @@ class OriginClaimTest {
     HttpClient client = driver.createHttpClient();
     ClusterNodes.Node gw = cluster.start("gw", null).await(60, TimeUnit.SECONDS);
     ClusterNodes.Member pub = cluster.member().await(60, TimeUnit.SECONDS);
-    Future<EventPublisher> stolen = EventPublisher.join(pub.vertx(), pub.manager(), "gw", Clock.systemUTC());
+    Future<EventPublisher> stolen = EventPublisher.install(pub.vertx(), pub.manager(), "gw");
     stolen.otherwise((EventPublisher) null).await(30, TimeUnit.SECONDS);
     ctx.verify(() -> assertInstanceOf(OriginClaim.TakenException.class, stolen.cause()));
 
-    EventPublisher first = EventPublisher.join(pub.vertx(), pub.manager(), "pub1", Clock.systemUTC())
+    EventPublisher first = EventPublisher.install(pub.vertx(), pub.manager(), "pub1")
         .await(30, TimeUnit.SECONDS);
     SseTestClient stream = SseTestClient.open(client, gw.port(), "/events?topic=p").await(30, TimeUnit.SECONDS);
     stream.awaitType(WireNames.HELLO, 1).await(30, TimeUnit.SECONDS);
@@ -108,7 +108,7 @@ class OriginClaimTest {
     pub.vertx().close().await(30, TimeUnit.SECONDS);
     ClusterNodes.Member again = cluster.member().await(60, TimeUnit.SECONDS);
     EventPublisher second = EventPublisher.join(again.vertx(), again.manager(), "pub1",
-        Clock.offset(Clock.systemUTC(), Duration.ofHours(-1))).await(30, TimeUnit.SECONDS);
+        Clock.offset(Clock.systemUTC(), Duration.ofHours(-1)), () -> 65536).await(30, TimeUnit.SECONDS);
     long timer2 = again.vertx().setPeriodic(100, t -> second.publish("p", "two-warm"));
     stream.await(fs -> fs.stream().anyMatch(f -> "two-warm".equals(f.data()))).await(30, TimeUnit.SECONDS);
     again.vertx().cancelTimer(timer2);

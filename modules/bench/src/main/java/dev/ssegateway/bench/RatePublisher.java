@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * stream that was open from the start should receive 1..{@link #lastSeq()} exactly once. At most
  * {@code maxInFlight} requests are outstanding; when that bounds it, it falls behind the rate and says so.
  */
-final class RatePublisher {
+final class RatePublisher implements LoadPublisher {
 
   private final Vertx vertx;
   private final Target target;
@@ -53,7 +53,8 @@ final class RatePublisher {
   }
 
   /** Starts publishing {@code eventsPerSecond}; returns the first seq it will publish. */
-  long start(double eventsPerSecond) {
+  @Override
+  public long start(double eventsPerSecond) {
     CompletableFuture<Long> first = new CompletableFuture<>();
     context.runOnContext(v -> {
       rate = eventsPerSecond;
@@ -106,7 +107,8 @@ final class RatePublisher {
   /**
    * Stops and waits for every outstanding request; returns the achieved rate of this run (events/s).
    */
-  double stop() {
+  @Override
+  public double stop() {
     CompletableFuture<Double> achieved = new CompletableFuture<>();
     Promise<Void> allAnswered = Promise.promise();
     context.runOnContext(v -> {
@@ -127,28 +129,34 @@ final class RatePublisher {
   }
 
   /** The seq the next event will carry. */
-  long nextSeq() {
+  @Override
+  public long nextSeq() {
     return nextSeq;
   }
 
   /** Publish request round trips since the last call, in microseconds. */
-  org.HdrHistogram.Histogram roundTrips() {
+  @Override
+  public org.HdrHistogram.Histogram roundTrips() {
     return roundTripMicros.getIntervalHistogram();
   }
 
-  long lastSeq() {
+  @Override
+  public long lastSeq() {
     return nextSeq - 1;
   }
 
-  long failures() {
+  @Override
+  public long failures() {
     return failures.get();
   }
 
-  String lastFailure() {
+  @Override
+  public String lastFailure() {
     return lastFailure;
   }
 
-  void close() {
+  @Override
+  public void close() {
     client.close();
   }
 }

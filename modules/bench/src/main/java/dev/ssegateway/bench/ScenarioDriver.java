@@ -53,10 +53,11 @@ public final class ScenarioDriver {
     JsonObject r = switch (scenario) {
       case "fanout" -> fanout();
       case "max-rate" -> maxRate();
+      case "publisher" -> publisher();
       case "idle" -> idle();
       case "storm" -> storm();
       default -> throw new IllegalArgumentException("unknown scenario " + scenario
-          + " (fanout, max-rate, idle, storm)");
+          + " (fanout, max-rate, publisher, idle, storm)");
     };
     return r.put("scenario", scenario).put("target", target.kind()).put("params", new JsonObject(new java.util.HashMap<>(p)))
         .put("table", table);
@@ -66,8 +67,11 @@ public final class ScenarioDriver {
     System.err.printf("%tT [%s] %s %s%n", System.currentTimeMillis(), target.kind(), what, detail);
   }
 
+  /** Put before every row label while a scenario measures one of several variants (the publisher scenario). */
+  private String rowPrefix = "";
+
   private void row(String label, Object value) {
-    table.add(new JsonArray().add(label).add(value));
+    table.add(new JsonArray().add(rowPrefix + label).add(value));
   }
 
   private Receivers receivers(int streams, String topic) throws java.io.IOException {
@@ -119,7 +123,7 @@ public final class ScenarioDriver {
   }
 
   /** One measured window at a fixed rate over already open streams; fills the window's numbers. */
-  private JsonObject window(Receivers rec, RatePublisher pub, double rate, double warmupS, double durationS,
+  private JsonObject window(Receivers rec, LoadPublisher pub, double rate, double warmupS, double durationS,
                             long live) {
     pub.start(rate);
     pause((long) (warmupS * 1000));
@@ -212,6 +216,25 @@ public final class ScenarioDriver {
   }
 
   private JsonObject maxRate() throws Exception {
+    return ramp("maxrate", topic -> new RatePublisher(vertx, target, topic, i("payload", 100)));
+  }
+
+  /**
+   * The same ramp (max-rate's) into the same number of streams, once with events published over HTTP ingest and once
+   * by a publisher verticle in the gateway's process ({@link InProcessPublisher}, deployed through {@code publishers}
+   * on {@code control-port}), in one run.
+   */
+  private JsonObject publisher() throws Exception {
+    rowPrefix = "HTTP ingest: ";
+    JsonObject http = ramp("publisher-http", topic -> new RatePublisher(vertx, target, topic, i("payload", 100)));
+    rowPrefix = "in-process: ";
+    JsonObject inProcess = ramp("publisher-inproc", topic -> new InProcessControl(vertx, i("control-port", 18099),
+        topic, i("payload", 100)));
+    rowPrefix = "";
+    return new JsonObject().put("http", http).put("inProcess", inProcess);
+  }
+
+  private JsonObject ramp(String name, java.util.function.Function<String, LoadPublisher> publishers) throws Exception {
     int streams = i("streams", 2000);
     double rate = d("rate", 50);
     double factor = d("factor", 1.5);
@@ -220,8 +243,8 @@ public final class ScenarioDriver {
     JsonArray steps = new JsonArray();
     JsonObject best = null;
     String stopReason = "max-steps reached";
-    try (Receivers rec = receiversOn(streams, "maxrate")) {
-      RatePublisher pub = new RatePublisher(vertx, target, lastTopic, i("payload", 100));
+    try (Receivers rec = receiversOn(streams, name)) {
+      LoadPublisher pub = publishers.apply(lastTopic);
       try {
         JsonObject open = rec.open();
         log("streams opened", open.encode());
@@ -230,8 +253,8 @@ public final class ScenarioDriver {
           JsonObject w = window(rec, pub, rate, d("settle", 2), d("step", 8), live);
           w.put("rate", rate);
           steps.add(compact(w));
-          System.err.printf("[%s max-rate] rate=%.0f/s deliveries/s=%.0f p99=%.1fms missing=%d live=%d cpu=%d%%%n",
-              target.kind(), rate, w.getDouble("deliveriesPerS"), w.getDouble("p99Ms"), w.getLong("missingAdjusted"),
+          System.err.printf("[%s %s] rate=%.0f/s deliveries/s=%.0f p99=%.1fms missing=%d live=%d cpu=%d%%%n",
+              target.kind(), name, rate, w.getDouble("deliveriesPerS"), w.getDouble("p99Ms"), w.getLong("missingAdjusted"),
               w.getLong("live"), w.getLong("receiverCpuPct"));
           String fail = w.getDouble("p99Ms") > limitMs ? "p99 " + w.getDouble("p99Ms") + " ms > " + limitMs
               : w.getLong("missingAdjusted") > 0 ? "missing " + w.getLong("missingAdjusted")

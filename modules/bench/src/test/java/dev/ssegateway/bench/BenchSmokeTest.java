@@ -49,6 +49,39 @@ class BenchSmokeTest {
   }
 
   @Test
+  void publisherScenarioRampsHttpIngestThenTheInProcessPublisherWithoutLoss(Vertx vertx) throws Exception {
+    GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
+    EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
+    Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
+        List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
+    InProcessPublisher inProcess = new InProcessPublisher();
+    vertx.deployVerticle(inProcess, new io.vertx.core.DeploymentOptions()
+        .setConfig(new JsonObject().put("control_port", 0))).await();
+    try {
+      Map<String, String> params = new java.util.HashMap<>(Map.of("streams", "30", "rate", "20", "factor", "2",
+          "settle", "0.5", "step", "1.5", "max-steps", "2", "max-p99-ms", "5000", "procs", "0", "sources", "2",
+          "drain-max", "10"));
+      params.put("control-port", String.valueOf(inProcess.controlPort()));
+      JsonObject r = new ScenarioDriver(vertx, new Target(Target.GATEWAY, "127.0.0.1", gateway.port(), 0), params)
+          .run("publisher");
+      String all = r.encodePrettily();
+      for (String variant : List.of("http", "inProcess")) {
+        JsonObject best = r.getJsonObject(variant).getJsonObject("best");
+        assertTrue(best != null && best.getDouble("rate") >= 20, variant + ": " + all);
+        assertEquals(0, best.getLong("missingAdjusted"), variant + ": " + all);
+        assertEquals(0, best.getLong("duplicates"), variant + ": " + all);
+      }
+      List<String> labels = r.getJsonArray("table").stream().map(row -> ((io.vertx.core.json.JsonArray) row)
+          .getString(0)).toList();
+      assertTrue(labels.contains("HTTP ingest: highest sustainable events/s")
+          && labels.contains("in-process: highest sustainable events/s"), labels.toString());
+    } finally {
+      gateway.close().await();
+    }
+  }
+
+  @Test
   void rawServerFanOutLosesNothingAndMeasuresSanely(Vertx vertx) throws Exception {
     int port = RawSseServer.deploy(vertx, "127.0.0.1", 0, 2, 1000).await();
     assertSane(new ScenarioDriver(vertx, new Target(Target.RAW, "127.0.0.1", port, 0), TINY).run("fanout"));

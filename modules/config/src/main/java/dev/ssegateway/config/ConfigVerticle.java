@@ -78,12 +78,15 @@ public final class ConfigVerticle extends VerticleBase {
         this::onAdminRequest);
     MessageConsumer<JsonObject> cluster = vertx.eventBus().consumer(BusAddresses.SETTINGS_CLUSTER,
         this::onClusterChange);
+    // publisher-only members of the cluster validate against this node's live limit (EventPublisher.install)
+    MessageConsumer<JsonObject> limits = vertx.eventBus().consumer(BusAddresses.LIMITS_REQUEST,
+        m -> m.reply(limitsJson(live.current())));
     if (confFile != null) {
       watch(confFile, live.current().get(GatewaySettings.CONFIG_SCAN_MS));
     } else {
       LOG.info("event=config_watch_disabled reason=\"no conf file\" changes=admin_only");
     }
-    return Future.all(requests.completion(), cluster.completion());
+    return Future.all(requests.completion(), cluster.completion(), limits.completion());
   }
 
   @Override
@@ -248,8 +251,16 @@ public final class ConfigVerticle extends VerticleBase {
   // ---- shared --------------------------------------------------------------------------------
 
   private void apply(GatewaySettings next, Source source) {
+    boolean limitChanged = next.maxEventBytes() != live.current().maxEventBytes();
     live.apply(vertx, next);
     status.accepted(source);
+    if (limitChanged) {
+      vertx.eventBus().publish(BusAddresses.LIMITS_CHANGED, limitsJson(next));
+    }
+  }
+
+  private static JsonObject limitsJson(GatewaySettings settings) {
+    return new JsonObject().put(BusAddresses.MAX_EVENT_BYTES_KEY, settings.maxEventBytes());
   }
 
   private void refuse(Source source, String error, String message, JsonArray problems) {

@@ -159,6 +159,13 @@ public final class EnvOverrides {
       }
       return raw;
     }
+    if (setting.type() == io.vertx.core.json.JsonArray.class) {
+      try {
+        return new io.vertx.core.json.JsonArray(text);
+      } catch (RuntimeException e) {
+        return raw;
+      }
+    }
     return raw;
   }
 

@@ -315,6 +315,27 @@ class ConfigVerticleTest {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void anEditOfThePublishersOrOfOneEntrysConfigIsPendingUntilRestart(Vertx vertx, VertxTestContext ctx,
+                                                                     @TempDir Path dir) {
+    io.vertx.core.json.JsonArray before = new io.vertx.core.json.JsonArray().add(new JsonObject().put("name", "orders")
+        .put("class", "com.acme.OrdersPublisher").put("config", new JsonObject().put("interval_ms", 1000)));
+    io.vertx.core.json.JsonArray after = before.copy();
+    after.getJsonObject(0).getJsonObject("config").put("interval_ms", 200);
+    JsonObject conf = TestNode.heartbeat(1000).put("publishers", before);
+    Path file = TestNode.writeNow(dir.resolve("conf.json"), conf);
+    onContext(vertx, ctx, client -> TestNode.start(vertx, file, conf)
+        .compose(n -> n.save(TestNode.heartbeat(1000).put("publishers", after).put("retry_ms", 800))
+            .compose(v -> Await.until(vertx, () -> n.settings().retryMs() == 800, 10_000, () -> "retry_ms applied"))
+            .compose(v -> check(() -> {
+              assertEquals(before, n.settings().get(GatewaySettings.PUBLISHERS), "the running publishers stay");
+              assertEquals(List.of("publishers"), n.status().pendingRestart());
+              assertTrue(log.containing("event=config_accepted").get(0).contains("needs_restart=[publishers: "),
+                  log.lines().toString());
+            }))));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void environmentOverrideKeepsWinningOverTheFileOnReload(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
     Path file = TestNode.writeNow(dir.resolve("conf.json"), TestNode.heartbeat(1000));
     Map<String, String> env = Map.of("SSE_GATEWAY_HEARTBEAT_MS", "2000");

@@ -51,6 +51,15 @@ class EnvOverridesTest {
   }
 
   @Test
+  void thePublishersListCanComeFromTheEnvironmentAsJson() {
+    EnvOverrides env = EnvOverrides.from(Map.of("SSE_GATEWAY_PUBLISHERS",
+        "[{\"name\": \"orders\", \"class\": \"com.acme.OrdersPublisher\", \"config\": {\"topic\": \"o\"}}]"));
+    assertEquals(new io.vertx.core.json.JsonArray().add(new JsonObject().put("name", "orders")
+            .put("class", "com.acme.OrdersPublisher").put("config", new JsonObject().put("topic", "o"))),
+        env.settings(new JsonObject()).get(GatewaySettings.PUBLISHERS));
+  }
+
+  @Test
   void oneConfServesAFleetTheNodeIdComesFromTheEnvironment() {
     JsonObject shared = new JsonObject().put("node_id", "node1").put("heartbeat_ms", 10000);
     for (String pod : new String[] {"sse-gateway-0", "sse-gateway-1", "sse-gateway-2"}) {

@@ -1,6 +1,8 @@
 package dev.ssegateway.core;
 
 import dev.ssegateway.core.Setting.Reload;
+import dev.ssegateway.publisher.EventPublisher;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Collections;
@@ -55,7 +57,7 @@ public final class GatewaySettings {
   public static final Setting<Integer> HISTORY_MAX_BYTES = Setting.integer("history.max_bytes", 256 * 1024 * 1024,
       1024 * 1024, 1024 * 1024 * 1024, LIVE,
       "bytes (heap and off-heap) all topic histories may hold; the oldest events are evicted first beyond it");
-  public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer("limits.max_event_bytes", 65536, 16,
+  public static final Setting<Integer> MAX_EVENT_BYTES = Setting.integer(BusAddresses.MAX_EVENT_BYTES_KEY, EventPublisher.DEFAULT_MAX_EVENT_BYTES, 16,
       16 * 1024 * 1024, LIVE, "largest event data accepted, in UTF-8 bytes");
   public static final Setting<Integer> MAX_TOPICS_PER_CONNECTION = Setting.integer("limits.max_topics_per_connection",
       32, 1, 1024, LIVE, "topics one stream may subscribe to");
@@ -85,6 +87,8 @@ public final class GatewaySettings {
       "topic of the ticker's events");
   public static final Setting<Integer> TICKER_INTERVAL_MS = Setting.integer("ticker.interval_ms", 1000, 10,
       3_600_000, RESTART, "interval of the ticker's events");
+  public static final Setting<JsonArray> PUBLISHERS = Setting.list("publishers", PublisherEntry.ALLOWED,
+      PublisherEntry::problem, RESTART, "publisher verticles deployed once the gateway serves (docs/publishing.md)");
   public static final Setting<Boolean> INGEST_ENABLED = Setting.flag("ingest.enabled", true, RESTART,
       "serve POST /publish/{topic}");
   public static final Setting<String> INGEST_TOKEN = Setting.text("ingest.token", "", "[\\x21-\\x7e]{0,512}", LIVE,
@@ -122,7 +126,7 @@ public final class GatewaySettings {
       HISTORY_MAX_BYTES, MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
       MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, REQUEST_TIMEOUT_MS, FD_RESERVE, SHUTDOWN_RETRY_JITTER_MS,
       SHUTDOWN_DRAIN_MS,
-      TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
+      TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, PUBLISHERS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
       AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
       CONFIG_SCAN_MS);

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * Validation, documentation and {@code /admin/config} all read from these descriptors, so a key's
  * rules exist in exactly one place.
  *
- * @param <T> the Java type of the value ({@link Integer}, {@link String} or {@link Boolean})
+ * @param <T> the Java type of the value ({@link Integer}, {@link String}, {@link Boolean} or {@link JsonArray})
  */
 public final class Setting<T> {
 
@@ -32,14 +33,19 @@ public final class Setting<T> {
   private final Reload reload;
   private final String meaning;
   private final boolean secret;
+  /** A list key's check of its value: null when valid, otherwise the problem in words. */
+  private final Function<JsonArray, String> listRule;
+  /** A list key's allowed values in words. */
+  private final String listAllowed;
 
   private Setting(String key, Class<T> type, T defaultValue, long min, long max, Pattern pattern,
                   List<String> choices, Reload reload, String meaning) {
-    this(key, type, defaultValue, min, max, pattern, choices, reload, meaning, false);
+    this(key, type, defaultValue, min, max, pattern, choices, reload, meaning, false, null, null);
   }
 
   private Setting(String key, Class<T> type, T defaultValue, long min, long max, Pattern pattern,
-                  List<String> choices, Reload reload, String meaning, boolean secret) {
+                  List<String> choices, Reload reload, String meaning, boolean secret,
+                  Function<JsonArray, String> listRule, String listAllowed) {
     this.key = key;
     this.type = type;
     this.defaultValue = defaultValue;
@@ -50,6 +56,8 @@ public final class Setting<T> {
     this.reload = reload;
     this.meaning = meaning;
     this.secret = secret;
+    this.listRule = listRule;
+    this.listAllowed = listAllowed;
   }
 
   /**
@@ -57,7 +65,8 @@ public final class Setting<T> {
    * a refused value is never repeated, and {@value #MASK} given as a new value means "unchanged".
    */
   public Setting<T> asSecret() {
-    return new Setting<>(key, type, defaultValue, min, max, pattern, choices, reload, meaning, true);
+    return new Setting<>(key, type, defaultValue, min, max, pattern, choices, reload, meaning, true, listRule,
+        listAllowed);
   }
 
   public static Setting<Integer> integer(String key, int defaultValue, int min, int max, Reload reload, String meaning) {
@@ -74,6 +83,16 @@ public final class Setting<T> {
 
   public static Setting<Boolean> flag(String key, boolean defaultValue, Reload reload, String meaning) {
     return new Setting<>(key, Boolean.class, defaultValue, 0, 0, null, null, reload, meaning);
+  }
+
+  /**
+   * A key whose value is a JSON array (default empty), checked as a whole by {@code rule} (null when valid,
+   * otherwise the problem in words); {@code allowed} describes the valid values.
+   */
+  public static Setting<JsonArray> list(String key, String allowed, Function<JsonArray, String> rule, Reload reload,
+                                        String meaning) {
+    return new Setting<>(key, JsonArray.class, new JsonArray(), 0, 0, null, null, reload, meaning, false, rule,
+        allowed);
   }
 
   public String key() { return key; }
@@ -94,6 +113,9 @@ public final class Setting<T> {
     }
     if (choices != null) {
       return "one of " + String.join(", ", choices);
+    }
+    if (listRule != null) {
+      return listAllowed;
     }
     return "a string matching " + pattern.pattern();
   }
@@ -126,6 +148,18 @@ public final class Setting<T> {
         throw invalid(raw, "is not a boolean");
       }
       return type.cast(raw);
+    }
+    if (type == JsonArray.class) {
+      JsonArray array = raw instanceof JsonArray a ? a : raw instanceof List<?> l ? new JsonArray(l) : null;
+      if (array == null) {
+        throw invalid(raw, "is not a JSON array");
+      }
+      String problem = listRule.apply(array);
+      if (problem != null) {
+        throw new SettingsException(new SettingsException.Problem(key, raw, key + ": " + problem + "; allowed: "
+            + allowed()));
+      }
+      return type.cast(array.copy());
     }
     if (!(raw instanceof String)) {
       throw invalid(raw, "is not a string");

@@ -89,7 +89,7 @@ class SettingsValidatorTest {
 
   @Test
   void everyKeyIsInTheTable() {
-    Set<String> table = Stream.of(INTEGERS.keySet(), TEXTS.keySet(), FLAGS).flatMap(Set::stream)
+    Set<String> table = Stream.of(INTEGERS.keySet(), TEXTS.keySet(), FLAGS, Set.of("publishers")).flatMap(Set::stream)
         .collect(Collectors.toSet());
     Set<String> keys = GatewaySettings.ALL.stream().map(Setting::key).collect(Collectors.toSet());
     assertEquals(keys, table);
@@ -109,6 +109,35 @@ class SettingsValidatorTest {
     SettingsException e = assertThrows(SettingsException.class, () -> SettingsValidator.apply(base,
         new JsonObject().put("ingest", new JsonObject().put("token", Setting.MASK))));
     assertEquals("ingest.token", e.problems().get(0).key());
+  }
+
+  @Test
+  void publishersAcceptsValidEntriesAndRefusesEachBadOneNamingTheEntryAndWhatIsAllowed() {
+    JsonArray good = new JsonArray().add(new JsonObject().put("name", "orders").put("class", "com.acme.Orders")
+        .put("instances", 2).put("config", new JsonObject().put("topic", "o"))).add(new JsonObject()
+        .put("name", "stock").put("class", "com.acme.Stock"));
+    List<PublisherEntry> entries = PublisherEntry.from(SettingsValidator.fromConf(new JsonObject()
+        .put("publishers", good)).get(GatewaySettings.PUBLISHERS));
+    assertEquals(List.of(new PublisherEntry("orders", "com.acme.Orders", 2, new JsonObject().put("topic", "o")),
+        new PublisherEntry("stock", "com.acme.Stock", 1, new JsonObject())), entries);
+    Map<Object, String> bad = new LinkedHashMap<>();
+    bad.put("com.acme.Orders", "is not a JSON array");
+    bad.put(new JsonArray().add("x"), "entry 0 is not an object");
+    bad.put(new JsonArray().add(new JsonObject().put("class", "a.B")), "entry 0: name is missing");
+    bad.put(new JsonArray().add(new JsonObject().put("name", "o")), "publisher 'o': class is missing");
+    bad.put(new JsonArray().add(new JsonObject().put("name", "o").put("class", "a.B").put("instances", 0)),
+        "publisher 'o': instances 0 is not an integer in 1..64");
+    bad.put(new JsonArray().add(new JsonObject().put("name", "o").put("class", "a.B").put("config", "x")),
+        "publisher 'o': config is not a JSON object");
+    bad.put(new JsonArray().add(new JsonObject().put("name", "o").put("class", "a.B").put("klass", "x")),
+        "entry 0 has unknown field 'klass'");
+    bad.put(new JsonArray().add(new JsonObject().put("name", "o").put("class", "a.B"))
+        .add(new JsonObject().put("name", "o").put("class", "a.C")), "publisher 'o' is named twice");
+    bad.forEach((value, problem) -> {
+      SettingsException e = refused(new JsonObject().put("publishers", value));
+      assertTrue(e.getMessage().startsWith("publishers: ") && e.getMessage().contains(problem)
+          && e.getMessage().contains("allowed: a list of up to 64"), e.getMessage());
+    });
   }
 
   @Test

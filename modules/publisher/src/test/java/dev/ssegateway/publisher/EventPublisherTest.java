@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(VertxExtension.class)
@@ -115,6 +116,14 @@ class EventPublisherTest {
     })).completion()
         .compose(v -> publisher.publish("t", "a\uD800b\u0000c\uDC00\uD83D\uDE00"))
         .onComplete(ctx.succeeding(id -> ctx.verify(() -> assertTrue(id.startsWith("p1."), id))));
+  }
+
+  @Test
+  void ofBeforeAnyInstallFailsNamingTheWayToInstallInsteadOfInventingAnOrigin(Vertx vertx) {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> EventPublisher.of(vertx));
+    assertTrue(e.getMessage().contains("publishers") && e.getMessage().contains("EventPublisher.install"),
+        e.getMessage());
+    assertEquals("node-y", EventPublisher.install(vertx, "node-y").origin(), "a later install keeps its own name");
   }
 
   @Test

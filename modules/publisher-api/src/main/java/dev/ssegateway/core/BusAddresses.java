@@ -25,6 +25,16 @@ public final class BusAddresses {
   public static final String ORIGIN_SEQ_LOCAL = "sse-gateway.origin-seq.local";
 
   /**
+   * Clustered requests for a gateway's live limits, answered by any gateway node's config verticle with
+   * {@code {"limits.max_event_bytes": n}}: a publisher-only member asks once when it installs its publisher.
+   */
+  public static final String LIMITS_REQUEST = "sse-gateway.limits.request";
+  /** Published cluster-wide by a gateway node whose {@code limits.max_event_bytes} changed (same body). */
+  public static final String LIMITS_CHANGED = "sse-gateway.limits.changed";
+  /** The key of the event size limit in {@link #LIMITS_REQUEST} answers and {@link #LIMITS_CHANGED} messages. */
+  public static final String MAX_EVENT_BYTES_KEY = "limits.max_event_bytes";
+
+  /**
    * The clustered address of one member's answer to {@link #ORIGIN_SEQ_LOCAL}: a (re)joining origin asks every
    * live member for the highest seq it has seen from it, so that it never reuses one.
    */
