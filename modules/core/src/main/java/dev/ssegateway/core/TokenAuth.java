@@ -148,15 +148,15 @@ public final class TokenAuth implements Shareable {
    * header, the {@value #COOKIE} cookie or the {@value #QUERY_PARAM} parameter (in that order) whose
    * {@value #SUBSCRIBE_CLAIM} grants every requested topic.
    */
-  public Future<Boolean> allowSubscribe(HttpServerRequest request, Collection<String> topics,
-                                        GatewaySettings settings) {
+  public Future<Admission> allowSubscribe(HttpServerRequest request, Collection<String> topics,
+                                          GatewaySettings settings) {
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
-      return Future.succeededFuture(true);
+      return Future.succeededFuture(Admission.OPEN);
     }
     HttpServerResponse response = request.response();
     if (jwt == null) {
       HttpErrors.send(response, 503, "auth_unavailable", "auth.subscribe_required is set but no JWT key is loaded");
-      return Future.succeededFuture(false);
+      return Future.succeededFuture(Admission.REFUSED);
     }
     String token = bearer(request);
     if (token == null) {
@@ -168,10 +168,28 @@ public final class TokenAuth implements Shareable {
     }
     if (token == null || token.isEmpty()) {
       return unauthorized(response, "unauthorized", "subscribing needs a JWT: Authorization: Bearer <jwt>, cookie "
-          + COOKIE + " or parameter " + QUERY_PARAM);
+          + COOKIE + " or parameter " + QUERY_PARAM).map(Admission.REFUSED);
     }
-    return verify(response, token, user -> grants(user, SUBSCRIBE_CLAIM, topics),
-        "subscribe to " + topics.stream().map(Topics::printable).toList());
+    return verified(response, token, user -> grants(user, SUBSCRIBE_CLAIM, topics),
+        "subscribe to " + topics.stream().map(Topics::printable).toList())
+        .map(claims -> claims == null ? Admission.REFUSED : new Admission(true, expiresAtMs(claims)));
+  }
+
+  /**
+   * Whether a stream may open and, when its JWT has an {@code exp}, when it must end (epoch ms, rounded up;
+   * 0 = never: no token, or a token without {@code exp}).
+   */
+  public record Admission(boolean allowed, long expiresAtMs) {
+    static final Admission OPEN = new Admission(true, 0);
+    static final Admission REFUSED = new Admission(false, 0);
+  }
+
+  private static long expiresAtMs(JsonObject claims) {
+    if (!claims.containsKey("exp")) {
+      return 0;
+    }
+    double ms = Math.ceil(claims.getDouble("exp") * 1000.0);
+    return ms >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) ms);
   }
 
   private interface Grant {
@@ -200,21 +218,28 @@ public final class TokenAuth implements Shareable {
   }
 
   private Future<Boolean> verify(HttpServerResponse response, String token, Grant grant, String what) {
+    return verified(response, token, grant, what).map(claims -> claims != null);
+  }
+
+  /** The claims of a valid JWT granting {@code what}; null when it is refused (the refusal has been sent). */
+  private Future<JsonObject> verified(HttpServerResponse response, String token, Grant grant, String what) {
+    JsonObject none = null;
     if (token.chars().filter(ch -> ch == '.').count() != 2) {
-      return unauthorized(response, "invalid_token", "the bearer token is neither the configured token nor a JWT");
+      return unauthorized(response, "invalid_token", "the bearer token is neither the configured token nor a JWT")
+          .map(none);
     }
     JsonObject claims;
     try {
       claims = payload(token);
     } catch (IllegalArgumentException e) {
-      return unauthorized(response, "invalid_token", "the JWT is not valid: " + e.getMessage());
+      return unauthorized(response, "invalid_token", "the JWT is not valid: " + e.getMessage()).map(none);
     }
     // vertx-auth-jwt throws (a 500) on a time claim that is not a number: refuse it first
     for (String claim : TIME_CLAIMS) {
       Object value = claims.getValue(claim);
       if (claims.containsKey(claim) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
         return unauthorized(response, "invalid_token", "the JWT's '" + claim + "' claim is not a numeric date "
-            + "(seconds since the epoch, RFC 7519)");
+            + "(seconds since the epoch, RFC 7519)").map(none);
       }
     }
     Future<User> authenticated;
@@ -226,17 +251,17 @@ public final class TokenAuth implements Shareable {
     return authenticated.transform(ar -> {
       if (ar.failed()) {
         String cause = String.valueOf(ar.cause().getMessage());
-        return unauthorized(response, "invalid_token", "the JWT is not valid: " + firstLine(cause));
+        return unauthorized(response, "invalid_token", "the JWT is not valid: " + firstLine(cause)).map(none);
       }
       String time = timeProblem(claims, System.currentTimeMillis() / 1000.0);
       if (time != null) {
-        return unauthorized(response, "invalid_token", time);
+        return unauthorized(response, "invalid_token", time).map(none);
       }
       if (!grant.test(ar.result())) {
         HttpErrors.send(response, 403, "forbidden", "the JWT does not grant the right to " + what);
-        return Future.succeededFuture(false);
+        return Future.succeededFuture(none);
       }
-      return Future.succeededFuture(true);
+      return Future.succeededFuture(claims);
     });
   }
 

@@ -83,12 +83,12 @@ final class EventsHandler implements Handler<RoutingContext> {
       return;
     }
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
-      open(ctx, settings, topics, from);
+      open(ctx, settings, topics, from, 0);
       return;
     }
     TokenAuth.of(ctx.vertx()).allowSubscribe(request, topics, settings).onComplete(allowed -> {
-      if (allowed.succeeded() && allowed.result()) {
-        open(ctx, settings, topics, from);
+      if (allowed.succeeded() && allowed.result().allowed()) {
+        open(ctx, settings, topics, from, allowed.result().expiresAtMs());
       } else {
         stats.rejectedRequests.increment();
         if (allowed.failed()) {
@@ -98,8 +98,8 @@ final class EventsHandler implements Handler<RoutingContext> {
     });
   }
 
-  /** Applies the connection limits, then opens the stream. */
-  private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from) {
+  /** Applies the connection limits, then opens the stream, which ends at {@code expiresAtMs} (0 = never). */
+  private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from, long expiresAtMs) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     if (lane.closing) {
@@ -128,6 +128,7 @@ final class EventsHandler implements Handler<RoutingContext> {
     StreamConnection c = new StreamConnection(response,
         request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
         System.currentTimeMillis());
+    c.expiresAtMs = expiresAtMs;
     response.setChunked(true)
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
         .putHeader("Content-Type", WireNames.EVENT_STREAM)

@@ -92,6 +92,8 @@ public final class GatewayMetrics {
         + "here; live streams got a reset)", stats, s -> s.originGaps.sum());
     counter(r, "sse.slow.consumers.cut", "Streams cut because the client did not keep up", stats,
         s -> s.slowConsumersCut.sum());
+    counter(r, "sse.streams.expired", "Streams ended because their JWT expired (an expired event was sent)", stats,
+        s -> s.streamsExpired.sum());
     counter(r, "sse.duplicates.ignored", "Bus events ignored because this node already had them", stats,
         s -> s.duplicatesIgnored.sum());
     stats.droppedByReason.forEachReason(reason -> FunctionCounter.builder("sse.events.dropped", stats,
