@@ -7,6 +7,7 @@ import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
@@ -136,8 +137,7 @@ public final class AppVerticle extends VerticleBase {
     ConfigStatus configStatus = new ConfigStatus(live);
     List<Routes> routes = new ArrayList<>();
     routes.add(AdminConfigHandler.create(configStatus)::mount);
-    boolean jwt = !settings.get(GatewaySettings.AUTH_JWT_SECRET).isEmpty()
-        || !settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE).isEmpty();
+    boolean jwt = TokenAuth.jwtConfigured(settings);
     if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty() && !jwt) {
       LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
     }

@@ -101,6 +101,13 @@ public final class GatewaySettings {
       RESTART, "required 'iss' claim of JWTs; empty = not checked");
   public static final Setting<String> AUTH_JWT_AUDIENCE = Setting.text("auth.jwt_audience", "", "[\\x20-\\x7e]{0,512}",
       RESTART, "required 'aud' claim of JWTs; empty = not checked");
+  public static final Setting<String> AUTH_JWKS_URL = Setting.text("auth.jwks_url", "",
+      "(https?://[\\x21-\\x7e]{1,2048})?", RESTART,
+      "JWKS endpoint of the token issuer (RS256, ES256, EdDSA keys, chosen by kid); empty = none");
+  public static final Setting<Integer> AUTH_JWKS_REFRESH_MS = Setting.integer("auth.jwks_refresh_ms", 300_000, 1000,
+      86_400_000, RESTART, "how often the JWKS is fetched again (a removed key stops working after at most this)");
+  public static final Setting<Integer> AUTH_JWKS_MIN_REFETCH_MS = Setting.integer("auth.jwks_min_refetch_ms", 10_000,
+      100, 3_600_000, RESTART, "least time between two JWKS fetches caused by tokens naming an unknown kid");
   public static final Setting<Boolean> AUTH_SUBSCRIBE_REQUIRED = Setting.flag("auth.subscribe_required", false,
       RESTART, "GET /events needs a JWT whose sse.subscribe claim lists every requested topic");
   public static final Setting<String> CORS_ALLOWED_ORIGINS = Setting.text("cors.allowed_origins", "",
@@ -124,7 +131,7 @@ public final class GatewaySettings {
       SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
-      AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
+      AUTH_JWKS_URL, AUTH_JWKS_REFRESH_MS, AUTH_JWKS_MIN_REFETCH_MS, AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
       CONFIG_SCAN_MS);
 
   /** The keys marked secret ({@link Setting#secret()}): the one list every display, log and mask check uses. */

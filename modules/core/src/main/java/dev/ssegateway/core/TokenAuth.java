@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.NoSuchKeyIdException;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -52,13 +53,30 @@ public final class TokenAuth implements Shareable {
 
   private static final String MAP = "sse-gateway";
   private static final String KEY = "token-auth";
-  private static final TokenAuth NO_JWT = new TokenAuth(null);
+  private static final TokenAuth NO_JWT = new TokenAuth(null, null);
   private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
+  /** The longest token looked at; a longer one is refused before any parsing. */
+  public static final int MAX_TOKEN_BYTES = 8192;
+  /** The longest {@code kid} accepted. */
+  static final int MAX_KID_CHARS = 256;
+  private static final java.util.regex.Pattern KID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:=+-]{1," + MAX_KID_CHARS + "}");
 
+  /** Verifier of the configured secret and PEM key; null when only a JWKS (or nothing) is configured. */
   private final JWTAuth jwt;
+  /** The issuer's JWKS keys (combined with the secret and PEM key); null without {@code auth.jwks_url}. */
+  private final JwksKeys jwks;
+  private final AuthRefusals refusals = new AuthRefusals();
 
-  private TokenAuth(JWTAuth jwt) {
+  private TokenAuth(JWTAuth jwt, JwksKeys jwks) {
     this.jwt = jwt;
+    this.jwks = jwks;
+  }
+
+  /** Whether any JWT key is configured: {@code auth.jwt_secret}, {@code auth.jwt_public_key_file} or {@code auth.jwks_url}. */
+  public static boolean jwtConfigured(GatewaySettings settings) {
+    return !settings.get(GatewaySettings.AUTH_JWT_SECRET).isEmpty()
+        || !settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE).isEmpty()
+        || !settings.get(GatewaySettings.AUTH_JWKS_URL).isEmpty();
   }
 
   /**
@@ -74,10 +92,11 @@ public final class TokenAuth implements Shareable {
     }
     String secret = settings.get(GatewaySettings.AUTH_JWT_SECRET);
     String keyFile = settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE);
-    if (secret.isEmpty() && keyFile.isEmpty()) {
+    String jwksUrl = settings.get(GatewaySettings.AUTH_JWKS_URL);
+    if (!jwtConfigured(settings)) {
       if (settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
         return Future.failedFuture(new IllegalStateException(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED.key()
-            + " is true but neither auth.jwt_secret nor auth.jwt_public_key_file is set"));
+            + " is true but none of auth.jwt_secret, auth.jwt_public_key_file, auth.jwks_url is set"));
       }
       return Future.succeededFuture(install(map, NO_JWT));
     }
@@ -102,19 +121,42 @@ public final class TokenAuth implements Shareable {
         options.addPubSecKey(new PubSecKeyOptions()
             .setAlgorithm(settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_ALGORITHM)).setBuffer(text));
       }
-      try {
-        return Future.succeededFuture(install(map, new TokenAuth(JWTAuth.create(vertx, options))));
-      } catch (RuntimeException e) {
-        return Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: " + keyFile
-            + " is not a usable " + settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_ALGORITHM) + " PEM public key: "
-            + e.getMessage()));
+      JWTAuth fixed = null;
+      if (!secret.isEmpty() || text != null) {
+        try {
+          fixed = JWTAuth.create(vertx, options);
+        } catch (RuntimeException e) {
+          return Future.failedFuture(new IllegalStateException("auth.jwt_public_key_file: " + keyFile
+              + " is not a usable " + settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_ALGORITHM) + " PEM public key: "
+              + e.getMessage()));
+        }
       }
+      if (jwksUrl.isEmpty()) {
+        return Future.succeededFuture(install(map, new TokenAuth(fixed, null)));
+      }
+      JwksKeys keys = new JwksKeys(vertx, jwksUrl, options, settings.get(GatewaySettings.AUTH_JWKS_REFRESH_MS),
+          settings.get(GatewaySettings.AUTH_JWKS_MIN_REFETCH_MS));
+      JWTAuth staticKeys = fixed;
+      return keys.start().map(v -> install(map, new TokenAuth(staticKeys, keys)));
     });
   }
 
   private static TokenAuth install(LocalMap<String, TokenAuth> map, TokenAuth fresh) {
     TokenAuth existing = map.putIfAbsent(KEY, fresh);
+    if (existing != null && fresh.jwks != null) {
+      fresh.jwks.close();
+    }
     return existing == null ? fresh : existing;
+  }
+
+  /** The JWKS keys when {@code auth.jwks_url} is set (health, metrics), else null. */
+  public JwksKeys jwks() {
+    return jwks;
+  }
+
+  /** Refused credentials by reason ({@link AuthRefusals#REASONS}, a fixed set). */
+  public AuthRefusals refusals() {
+    return refusals;
   }
 
   /** The node's instance; one that knows no JWT key when {@link #load} has not run on this node. */
@@ -125,7 +167,7 @@ public final class TokenAuth implements Shareable {
 
   /** Whether JWTs are accepted (a secret or a public key is configured). */
   public boolean jwtEnabled() {
-    return jwt != null;
+    return jwt != null || jwks != null;
   }
 
   /**
@@ -154,7 +196,7 @@ public final class TokenAuth implements Shareable {
       return Future.succeededFuture(Admission.OPEN);
     }
     HttpServerResponse response = request.response();
-    if (jwt == null) {
+    if (!jwtEnabled()) {
       HttpErrors.send(response, 503, "auth_unavailable", "auth.subscribe_required is set but no JWT key is loaded");
       return Future.succeededFuture(Admission.REFUSED);
     }
@@ -167,8 +209,8 @@ public final class TokenAuth implements Shareable {
       token = request.getParam(QUERY_PARAM);
     }
     if (token == null || token.isEmpty()) {
-      return unauthorized(response, "unauthorized", "subscribing needs a JWT: Authorization: Bearer <jwt>, cookie "
-          + COOKIE + " or parameter " + QUERY_PARAM).map(Admission.REFUSED);
+      return unauthorized(response, "unauthorized", "missing", "subscribing needs a JWT: Authorization: Bearer <jwt>, "
+          + "cookie " + COOKIE + " or parameter " + QUERY_PARAM).map(Admission.REFUSED);
     }
     return verified(response, token, user -> grants(user, SUBSCRIBE_CLAIM, topics),
         "subscribe to " + topics.stream().map(Topics::printable).toList())
@@ -200,19 +242,20 @@ public final class TokenAuth implements Shareable {
                                 Grant grant, String what) {
     HttpServerResponse response = request.response();
     boolean staticToken = token != null && !token.isEmpty();
-    if (!staticToken && jwt == null) {
-      return Future.succeededFuture(BearerAccess.allowed(request, response, token, key, settings));
+    boolean jwtEnabled = jwtEnabled();
+    if (!staticToken && !jwtEnabled) {
+      return Future.succeededFuture(BearerAccess.loopbackAllowed(request, response, key, settings));
     }
     String given = bearer(request);
     if (given == null) {
-      return unauthorized(response, "unauthorized", "missing Authorization: Bearer <" + (staticToken ? key : "")
-          + (staticToken && jwt != null ? " or " : "") + (jwt != null ? "jwt" : "") + ">");
+      return unauthorized(response, "unauthorized", "missing", "missing Authorization: Bearer <"
+          + (staticToken ? key : "") + (staticToken && jwtEnabled ? " or " : "") + (jwtEnabled ? "jwt" : "") + ">");
     }
     if (staticToken && BearerAccess.matches(given, token)) {
       return Future.succeededFuture(true);
     }
-    if (jwt == null) {
-      return unauthorized(response, "unauthorized", "the bearer token does not match " + key);
+    if (!jwtEnabled) {
+      return unauthorized(response, "unauthorized", "bad_static_token", "the bearer token does not match " + key);
     }
     return verify(response, given, grant, what);
   }
@@ -224,40 +267,64 @@ public final class TokenAuth implements Shareable {
   /** The claims of a valid JWT granting {@code what}; null when it is refused (the refusal has been sent). */
   private Future<JsonObject> verified(HttpServerResponse response, String token, Grant grant, String what) {
     JsonObject none = null;
-    if (token.chars().filter(ch -> ch == '.').count() != 2) {
-      return unauthorized(response, "invalid_token", "the bearer token is neither the configured token nor a JWT")
-          .map(none);
+    if (token.length() > MAX_TOKEN_BYTES) {
+      return unauthorized(response, "invalid_token", "oversized", "the bearer token is longer than "
+          + MAX_TOKEN_BYTES + " bytes").map(none);
     }
+    if (token.chars().filter(ch -> ch == '.').count() != 2) {
+      return unauthorized(response, "invalid_token", "malformed",
+          "the bearer token is neither the configured token nor a JWT").map(none);
+    }
+    JsonObject header;
     JsonObject claims;
     try {
+      header = part(token.substring(0, token.indexOf('.')), "header");
       claims = payload(token);
     } catch (IllegalArgumentException e) {
-      return unauthorized(response, "invalid_token", "the JWT is not valid: " + e.getMessage()).map(none);
+      return unauthorized(response, "invalid_token", "malformed", "the JWT is not valid: " + e.getMessage())
+          .map(none);
+    }
+    Object alg = header.getValue("alg");
+    if (!(alg instanceof String) || "none".equalsIgnoreCase((String) alg)) {
+      return unauthorized(response, "invalid_token", "alg_none", "the JWT's header names no signing algorithm "
+          + "('alg' missing or 'none'): unsigned tokens are never accepted").map(none);
+    }
+    Object kid = header.getValue("kid");
+    String kidProblem = kid == null ? null : kid instanceof String k ? kidProblem(k) : "is not a string";
+    if (kidProblem != null) {
+      return unauthorized(response, "invalid_token", "bad_kid", "the JWT's 'kid' " + kidProblem).map(none);
     }
     // vertx-auth-jwt throws (a 500) on a time claim that is not a number: refuse it first
     for (String claim : TIME_CLAIMS) {
       Object value = claims.getValue(claim);
       if (claims.containsKey(claim) && !(value instanceof Number n && Double.isFinite(n.doubleValue()))) {
-        return unauthorized(response, "invalid_token", "the JWT's '" + claim + "' claim is not a numeric date "
-            + "(seconds since the epoch, RFC 7519)").map(none);
+        return unauthorized(response, "invalid_token", "bad_time_claim", "the JWT's '" + claim
+            + "' claim is not a numeric date (seconds since the epoch, RFC 7519)").map(none);
       }
     }
-    Future<User> authenticated;
-    try {
-      authenticated = jwt.authenticate(new TokenCredentials(token));
-    } catch (RuntimeException e) {
-      authenticated = Future.failedFuture(e);
+    JWTAuth verifier = verifier();
+    if (verifier == null) {
+      refusals.count("no_keys");
+      response.putHeader("Retry-After", "5");
+      HttpErrors.send(response, 503, "auth_unavailable", "no signing key is loaded yet: the JWKS endpoint "
+          + "has not answered since the start");
+      return Future.succeededFuture(none);
     }
-    return authenticated.transform(ar -> {
+    return authenticate(verifier, token).transform(ar -> {
       if (ar.failed()) {
-        String cause = String.valueOf(ar.cause().getMessage());
-        return unauthorized(response, "invalid_token", "the JWT is not valid: " + firstLine(cause)).map(none);
+        boolean unknownKey = ar.cause() instanceof NoSuchKeyIdException;
+        String cause = unknownKey ? "no key with this kid and algorithm is known"
+            : String.valueOf(ar.cause().getMessage());
+        return unauthorized(response, "invalid_token", unknownKey ? "unknown_kid" : "bad_signature",
+            "the JWT is not valid: " + firstLine(cause)).map(none);
       }
       String time = timeProblem(claims, System.currentTimeMillis() / 1000.0);
       if (time != null) {
-        return unauthorized(response, "invalid_token", time).map(none);
+        return unauthorized(response, "invalid_token", time.contains("expired") ? "expired" : "not_yet_valid", time)
+            .map(none);
       }
       if (!grant.test(ar.result())) {
+        refusals.count("forbidden");
         HttpErrors.send(response, 403, "forbidden", "the JWT does not grant the right to " + what);
         return Future.succeededFuture(none);
       }
@@ -265,19 +332,62 @@ public final class TokenAuth implements Shareable {
     });
   }
 
+  /** The verifier of the latest key set: the JWKS's (which includes the static keys) or the static one. */
+  private JWTAuth verifier() {
+    JWTAuth fromJwks = jwks == null ? null : jwks.current();
+    return fromJwks != null ? fromJwks : jwt;
+  }
+
+  /**
+   * Verifies with {@code verifier}; when the token names a {@code kid} no cached key has, the JWKS is fetched again
+   * (rate-limited, see {@link JwksKeys#refetchForUnknownKid}) and the token verified once more with the new keys.
+   */
+  private Future<User> authenticate(JWTAuth verifier, String token) {
+    return verifyWith(verifier, token).recover(e -> {
+      if (!(e instanceof NoSuchKeyIdException) || jwks == null) {
+        return Future.failedFuture(e);
+      }
+      return jwks.refetchForUnknownKid().compose(fresh -> fresh == null || fresh == verifier
+          ? Future.failedFuture(e) : verifyWith(fresh, token));
+    });
+  }
+
+  private static Future<User> verifyWith(JWTAuth verifier, String token) {
+    try {
+      return verifier.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Why a {@code kid} is refused (too long, or characters outside {@code A-Z a-z 0-9 _ . : = + -}, or "..") or null. */
+  static String kidProblem(String kid) {
+    if (kid.length() > MAX_KID_CHARS) {
+      return "is longer than " + MAX_KID_CHARS + " characters";
+    }
+    if (!KID.matcher(kid).matches() || kid.contains("..")) {
+      return "'" + Topics.printable(kid.length() > 64 ? kid.substring(0, 64) : kid) + "' has characters other "
+          + "than A-Z a-z 0-9 _ . : = + - (or '..')";
+    }
+    return null;
+  }
+
   /** The JWT's claims, parsed strictly; the signature is not checked here. */
   private static JsonObject payload(String token) {
-    String part = token.substring(token.indexOf('.') + 1, token.lastIndexOf('.'));
+    return part(token.substring(token.indexOf('.') + 1, token.lastIndexOf('.')), "payload");
+  }
+
+  private static JsonObject part(String encoded, String name) {
     String text;
     try {
-      text = new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);
+      text = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("its payload is not base64url");
+      throw new IllegalArgumentException("its " + name + " is not base64url");
     }
     try {
       return StrictJson.object(text);
     } catch (DecodeException e) {
-      throw new IllegalArgumentException("its payload is not a JSON object: " + firstLine(e.getMessage()));
+      throw new IllegalArgumentException("its " + name + " is not a JSON object: " + firstLine(e.getMessage()));
     }
   }
 
@@ -314,7 +424,8 @@ public final class TokenAuth implements Shareable {
     return granted.contains(WILDCARD) || granted.containsAll(topics);
   }
 
-  private static Future<Boolean> unauthorized(HttpServerResponse response, String code, String message) {
+  private Future<Boolean> unauthorized(HttpServerResponse response, String code, String reason, String message) {
+    refusals.count(reason);
     if (!response.ended() && !response.closed()) {
       response.putHeader("WWW-Authenticate", "invalid_token".equals(code) ? "Bearer error=\"invalid_token\"" : "Bearer");
     }

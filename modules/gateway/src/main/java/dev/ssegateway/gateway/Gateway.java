@@ -85,7 +85,13 @@ public final class Gateway {
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     int port = current.get(GatewaySettings.HTTP_PORT);
     return TokenAuth.load(vertx, current)
-        .compose(auth -> webRoot.check(vertx))
+        .compose(auth -> {
+          metrics.bindAuth(auth);
+          if (auth.jwks() != null) {
+            health.addReadinessCheck("jwks", now -> jwksCheck(auth.jwks(), now));
+          }
+          return webRoot.check(vertx);
+        })
         .compose(v -> vertx.deployVerticle(fanOut))
         .compose(id -> {
           ids.add(id);
@@ -111,6 +117,24 @@ public final class Gateway {
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
           return Future.succeededFuture(new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics));
         });
+  }
+
+  /**
+   * The JWKS as {@code /health/ready} shows it: ready once a key set is cached, and still ready (the detail says the
+   * endpoint is failing and since when) while the endpoint is down, since the cached keys keep verifying tokens.
+   */
+  static HealthCheck.Status jwksCheck(dev.ssegateway.core.JwksKeys jwks, long now) {
+    int keys = jwks.keyCount();
+    long failingSince = jwks.failingSinceMs();
+    if (keys == 0) {
+      return HealthCheck.Status.failing("no key set yet from " + jwks.url()
+          + (jwks.lastError() == null ? "" : ": " + jwks.lastError()), failingSince);
+    }
+    if (failingSince >= 0) {
+      return HealthCheck.Status.passing("serving " + keys + " cached keys; the endpoint is failing since "
+          + java.time.Instant.ofEpochMilli(failingSince) + ": " + jwks.lastError());
+    }
+    return HealthCheck.Status.passing(keys + " keys, fetched " + Math.max(0, now - jwks.lastSuccessMs()) + " ms ago");
   }
 
   /** Deploys with one instance per core and no extra routes. */

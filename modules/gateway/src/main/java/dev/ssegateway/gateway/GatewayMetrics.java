@@ -1,6 +1,9 @@
 package dev.ssegateway.gateway;
 
+import dev.ssegateway.core.AuthRefusals;
+import dev.ssegateway.core.JwksKeys;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -131,6 +134,25 @@ public final class GatewayMetrics {
             : h.probe().oldestUnwrittenAgeMs(System.currentTimeMillis()) / 1000.0)
         .description("Age of the oldest health probe not yet written by every instance; 0 when all are")
         .baseUnit("seconds").register(r);
+  }
+
+  /** Refused credentials by reason and, with a JWKS, its fetches by outcome: both label sets are fixed lists. */
+  void bindAuth(TokenAuth auth) {
+    MeterRegistry r = registry();
+    for (String reason : AuthRefusals.REASONS) {
+      FunctionCounter.builder("sse.auth.refused", auth, a -> a.refusals().total(reason))
+          .description("Credentials refused (401/403/503 on publish, subscribe, admin), by reason").tag("reason", reason)
+          .register(r);
+    }
+    JwksKeys jwks = auth.jwks();
+    if (jwks != null) {
+      for (String result : JwksKeys.RESULTS) {
+        FunctionCounter.builder("sse.auth.jwks.fetches", jwks, k -> k.fetches(result))
+            .description("Fetches of auth.jwks_url, by outcome").tag("result", result).register(r);
+      }
+      Gauge.builder("sse.auth.jwks.keys", jwks, JwksKeys::keyCount)
+          .description("Signing keys in the cached JWKS").register(r);
+    }
   }
 
   private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {
