@@ -101,6 +101,16 @@ public final class GatewaySettings {
       RESTART, "required 'iss' claim of JWTs; empty = not checked");
   public static final Setting<String> AUTH_JWT_AUDIENCE = Setting.text("auth.jwt_audience", "", "[\\x20-\\x7e]{0,512}",
       RESTART, "required 'aud' claim of JWTs; empty = not checked");
+  public static final Setting<String> AUTH_SUBSCRIBE_CLAIM = Setting.text("auth.subscribe_claim", "sse.subscribe",
+      "[\\x21-\\x7e]{1,256}", LIVE, "claim listing the topics a JWT may subscribe to: a claim name, or a dotted path "
+      + "into nested objects (realm_access.roles); an array, or a space-separated string (scope)");
+  public static final Setting<String> AUTH_SUBSCRIBE_PREFIX = Setting.text("auth.subscribe_prefix", "",
+      "[\\x21-\\x7e]{0,128}", LIVE, "prefix of the entries of auth.subscribe_claim that grant a topic "
+      + "(sse:subscribe: for the scope sse:subscribe:orders); other entries are ignored");
+  public static final Setting<String> AUTH_PUBLISH_CLAIM = Setting.text("auth.publish_claim", "sse.publish",
+      "[\\x21-\\x7e]{1,256}", LIVE, "claim listing the topics a JWT may publish to (as auth.subscribe_claim)");
+  public static final Setting<String> AUTH_PUBLISH_PREFIX = Setting.text("auth.publish_prefix", "",
+      "[\\x21-\\x7e]{0,128}", LIVE, "prefix of the entries of auth.publish_claim that grant a topic");
   public static final Setting<String> AUTH_JWKS_URL = Setting.text("auth.jwks_url", "",
       "(https?://[\\x21-\\x7e]{1,2048})?", RESTART,
       "JWKS endpoint of the token issuer (RS256, ES256, EdDSA keys, chosen by kid); empty = none");
@@ -131,6 +141,7 @@ public final class GatewaySettings {
       SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
+      AUTH_SUBSCRIBE_CLAIM, AUTH_SUBSCRIBE_PREFIX, AUTH_PUBLISH_CLAIM, AUTH_PUBLISH_PREFIX,
       AUTH_JWKS_URL, AUTH_JWKS_REFRESH_MS, AUTH_JWKS_MIN_REFETCH_MS, AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
       CONFIG_SCAN_MS);
 

@@ -176,13 +176,15 @@ public final class TokenAuth implements Shareable {
    */
   public Future<Boolean> allowPublish(HttpServerRequest request, String topic, GatewaySettings settings) {
     return allow(request, settings, settings.get(GatewaySettings.INGEST_TOKEN), GatewaySettings.INGEST_TOKEN.key(),
-        user -> grants(user, PUBLISH_CLAIM, List.of(topic)), "publish to topic '" + Topics.printable(topic) + "'");
+        claims -> grants(claims, settings.get(GatewaySettings.AUTH_PUBLISH_CLAIM),
+            settings.get(GatewaySettings.AUTH_PUBLISH_PREFIX), List.of(topic)),
+        "publish to topic '" + Topics.printable(topic) + "'");
   }
 
   /** {@code /admin/*}: the admin token, or a JWT with {@value #ADMIN_CLAIM} {@code true}. */
   public Future<Boolean> allowAdmin(HttpServerRequest request, GatewaySettings settings) {
     return allow(request, settings, settings.get(GatewaySettings.ADMIN_TOKEN), GatewaySettings.ADMIN_TOKEN.key(),
-        user -> Boolean.TRUE.equals(user.get(ADMIN_CLAIM)), "use /admin (claim " + ADMIN_CLAIM + ")");
+        claims -> Boolean.TRUE.equals(claims.getValue(ADMIN_CLAIM)), "use /admin (claim " + ADMIN_CLAIM + ")");
   }
 
   /**
@@ -212,7 +214,8 @@ public final class TokenAuth implements Shareable {
       return unauthorized(response, "unauthorized", "missing", "subscribing needs a JWT: Authorization: Bearer <jwt>, "
           + "cookie " + COOKIE + " or parameter " + QUERY_PARAM).map(Admission.REFUSED);
     }
-    return verified(response, token, user -> grants(user, SUBSCRIBE_CLAIM, topics),
+    return verified(response, token, claims -> grants(claims, settings.get(GatewaySettings.AUTH_SUBSCRIBE_CLAIM),
+            settings.get(GatewaySettings.AUTH_SUBSCRIBE_PREFIX), topics),
         "subscribe to " + topics.stream().map(Topics::printable).toList())
         .map(claims -> claims == null ? Admission.REFUSED : new Admission(true, expiresAtMs(claims)));
   }
@@ -234,8 +237,9 @@ public final class TokenAuth implements Shareable {
     return ms >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) ms);
   }
 
+  /** Whether the claims of a verified JWT grant the request. */
   private interface Grant {
-    boolean test(User user);
+    boolean test(JsonObject claims);
   }
 
   private Future<Boolean> allow(HttpServerRequest request, GatewaySettings settings, String token, String key,
@@ -323,7 +327,7 @@ public final class TokenAuth implements Shareable {
         return unauthorized(response, "invalid_token", time.contains("expired") ? "expired" : "not_yet_valid", time)
             .map(none);
       }
-      if (!grant.test(ar.result())) {
+      if (!grant.test(claims)) {
         refusals.count("forbidden");
         HttpErrors.send(response, 403, "forbidden", "the JWT does not grant the right to " + what);
         return Future.succeededFuture(none);
@@ -408,20 +412,50 @@ public final class TokenAuth implements Shareable {
     return null;
   }
 
-  /** Whether the claim (a list of topics, or one topic) covers every topic; {@value #WILDCARD} covers all. */
-  static boolean grants(User user, String claim, Collection<String> topics) {
-    Object value = user.get(claim);
-    List<?> granted;
+  /**
+   * Whether {@code claim} of a verified JWT grants every topic. The claim is a top-level name
+   * ({@code sse.subscribe}, {@code https://example.com/sse}) or, when no such claim exists, a dotted path into nested
+   * objects ({@code realm_access.roles}). Its value is an array of strings or one string, split at whitespace (an
+   * OAuth {@code scope}). An entry grants a topic when it is {@code prefix + topic}; {@code prefix + }{@value #WILDCARD}
+   * grants every topic; entries without the prefix are ignored.
+   */
+  static boolean grants(JsonObject claims, String claim, String prefix, Collection<String> topics) {
+    Object value = claimAt(claims, claim);
+    List<String> entries = new java.util.ArrayList<>();
     if (value instanceof JsonArray array) {
-      granted = array.getList();
-    } else if (value instanceof List<?> list) {
-      granted = list;
+      for (Object e : array) {
+        if (e instanceof String s) {
+          entries.add(s);
+        }
+      }
     } else if (value instanceof String s) {
-      granted = List.of(s);
+      // bounded: a JWT is at most MAX_TOKEN_BYTES
+      entries.addAll(List.of(s.trim().split("\\s+")));
     } else {
       return false;
     }
+    java.util.Set<String> granted = new java.util.HashSet<>();
+    for (String entry : entries) {
+      if (entry.startsWith(prefix)) {
+        granted.add(entry.substring(prefix.length()));
+      }
+    }
     return granted.contains(WILDCARD) || granted.containsAll(topics);
+  }
+
+  /** The value of a claim by name, or by dotted path when no claim has that name; null when neither exists. */
+  static Object claimAt(JsonObject claims, String claim) {
+    if (claims.containsKey(claim)) {
+      return claims.getValue(claim);
+    }
+    Object at = claims;
+    for (String step : claim.split("\\.", 16)) {
+      if (!(at instanceof JsonObject object) || !object.containsKey(step)) {
+        return null;
+      }
+      at = object.getValue(step);
+    }
+    return at;
   }
 
   private Future<Boolean> unauthorized(HttpServerResponse response, String code, String reason, String message) {

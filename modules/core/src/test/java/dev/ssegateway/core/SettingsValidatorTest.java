@@ -62,6 +62,10 @@ class SettingsValidatorTest {
     TEXTS.put("auth.jwt_public_key_algorithm", new String[] {"ES256", "HS256"});
     TEXTS.put("auth.jwt_issuer", new String[] {"https://issuer.example.com/", "tab\there"});
     TEXTS.put("auth.jwt_audience", new String[] {"sse-gateway", "new\nline"});
+    TEXTS.put("auth.subscribe_claim", new String[] {"realm_access.roles", ""});
+    TEXTS.put("auth.subscribe_prefix", new String[] {"sse:subscribe:", "with space"});
+    TEXTS.put("auth.publish_claim", new String[] {"scope", "tab\there"});
+    TEXTS.put("auth.publish_prefix", new String[] {"sse-publish-", "new\nline"});
     TEXTS.put("auth.jwks_url", new String[] {"https://sso.example.com/realms/acme/protocol/openid-connect/certs",
         "ftp://sso.example.com/certs"});
     TEXTS.put("cors.allowed_origins", new String[] {"https://a.example.com, http://localhost:3000", "https://a.example/?x"});

@@ -282,6 +282,25 @@ class TokenAuthTest {
   }
 
   @Test
+  void grantsComeFromTheConfiguredClaimAndPrefix(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Node n = start(vertx, new JsonObject().put("auth.jwt_secret", SECRET).put("auth.subscribe_required", true)
+        .put("auth.subscribe_claim", "scope").put("auth.subscribe_prefix", "sse:subscribe:")
+        .put("auth.publish_claim", "realm_access.roles").put("auth.publish_prefix", "sse-publish-"));
+    JsonObject scope = new JsonObject().put("sub", "t").put("scope", "openid sse:subscribe:orders");
+    subscribe(n, "/events?topic=orders&access_token=" + hs(vertx, scope), null).awaitType("hello", 1)
+        .await(10, TimeUnit.SECONDS);
+    assertRefused(call(n, HttpMethod.GET, "/events?topic=billing&access_token=" + hs(vertx, scope), null, null),
+        403, "forbidden");
+    assertRefused(call(n, HttpMethod.GET, "/events?topic=orders&access_token=" + hs(vertx, claims("sse.subscribe",
+        "orders")), null, null), 403, "forbidden");
+    JsonObject roles = new JsonObject().put("sub", "t").put("realm_access", new JsonObject()
+        .put("roles", new JsonArray().add("offline_access").add("sse-publish-orders")));
+    assertEquals(202, publish(n, "orders", hs(vertx, roles)).getInteger("status"));
+    assertRefused(publish(n, "billing", hs(vertx, roles)), 403, "forbidden");
+    ctx.completeNow();
+  }
+
+  @Test
   void withoutCredentialsLoopbackMayPublishAndSubscribeIsOpen(Vertx vertx, VertxTestContext ctx) throws Exception {
     Node n = start(vertx, new JsonObject());
     assertEquals(202, publish(n, "orders", null).getInteger("status"));
