@@ -126,9 +126,12 @@ public final class GatewaySettings {
   public static final Setting<Boolean> CORS_ALLOW_CREDENTIALS = Setting.flag("cors.allow_credentials", false, RESTART,
       "answer cross-origin requests with Access-Control-Allow-Credentials: true (cookies)");
   public static final Setting<String> TLS_CERT_FILE = Setting.text("tls.cert_file", "", "[^\\x00-\\x1f]{0,4096}",
-      RESTART, "PEM certificate chain of the HTTPS server; empty (with tls.key_file) = plain HTTP");
+      RESTART, "PEM certificate chain of the HTTPS server; empty (with tls.key_file) = plain HTTP; a renewed file is "
+      + "loaded without a restart (tls.watch_ms)");
   public static final Setting<String> TLS_KEY_FILE = Setting.text("tls.key_file", "", "[^\\x00-\\x1f]{0,4096}",
       RESTART, "PEM private key (PKCS#8 or PKCS#1) of the HTTPS server");
+  public static final Setting<Integer> TLS_WATCH_MS = Setting.integer("tls.watch_ms", 10_000, 100, 3_600_000, RESTART,
+      "how often tls.cert_file and tls.key_file are checked for a renewed pair, loaded without a restart");
   public static final Setting<Integer> CONFIG_SCAN_MS = Setting.integer("config.scan_ms", 1000, 100, 60000, RESTART,
       "how often the conf file is checked for changes");
 
@@ -143,7 +146,7 @@ public final class GatewaySettings {
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
       AUTH_SUBSCRIBE_CLAIM, AUTH_SUBSCRIBE_PREFIX, AUTH_PUBLISH_CLAIM, AUTH_PUBLISH_PREFIX,
       AUTH_JWKS_URL, AUTH_JWKS_REFRESH_MS, AUTH_JWKS_MIN_REFETCH_MS, AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
-      CONFIG_SCAN_MS);
+      TLS_WATCH_MS, CONFIG_SCAN_MS);
 
   /** The keys marked secret ({@link Setting#secret()}): the one list every display, log and mask check uses. */
   public static final List<Setting<?>> SECRETS = ALL.stream().filter(Setting::secret).toList();

@@ -49,6 +49,7 @@ class SettingsValidatorTest {
     INTEGERS.put("limits.write_queue_bytes", new int[] {1024 * 1024, 4096, 64 * 1024 * 1024});
     INTEGERS.put("ticker.interval_ms", new int[] {1000, 10, 3_600_000});
     INTEGERS.put("config.scan_ms", new int[] {1000, 100, 60000});
+    INTEGERS.put("tls.watch_ms", new int[] {10_000, 100, 3_600_000});
     INTEGERS.put("auth.jwks_refresh_ms", new int[] {300_000, 1000, 86_400_000});
     INTEGERS.put("auth.jwks_min_refetch_ms", new int[] {10_000, 100, 3_600_000});
     INTEGERS.put("limits.max_connections_per_address", new int[] {10_000, 1, 10_000_000});

@@ -28,6 +28,8 @@ public final class Gateway {
   private final FanOut fanOut;
   private final Health health;
   private final GatewayMetrics metrics;
+  /** Watches the TLS pair for renewals; null without TLS. */
+  private CertificateReload certificates;
 
   private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments, String node, FanOut fanOut,
                   Health health, GatewayMetrics metrics) {
@@ -83,6 +85,7 @@ public final class Gateway {
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<GatewayVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     int port = current.get(GatewaySettings.HTTP_PORT);
     return TokenAuth.load(vertx, current)
         .compose(auth -> {
@@ -97,8 +100,11 @@ public final class Gateway {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they
           // share one random port.
-          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, node, port, routes, ports),
-              new DeploymentOptions().setInstances(instances));
+          return vertx.deployVerticle(() -> {
+            GatewayVerticle server = new GatewayVerticle(fanOut, stats, node, port, routes, ports);
+            servers.add(server);
+            return server;
+          }, new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
           ids.add(id);
@@ -115,7 +121,16 @@ public final class Gateway {
           int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
-          return Future.succeededFuture(new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics));
+          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics);
+          String certFile = current.get(GatewaySettings.TLS_CERT_FILE);
+          if (certFile.isEmpty()) {
+            return Future.succeededFuture(gateway);
+          }
+          return CertificateReload.start(vertx, certFile, current.get(GatewaySettings.TLS_KEY_FILE), servers,
+              current.get(GatewaySettings.TLS_WATCH_MS)).map(reload -> {
+                gateway.certificates = reload;
+                return gateway;
+              });
         });
   }
 
@@ -188,8 +203,16 @@ public final class Gateway {
     lane.context().runOnContext(v -> lane.holdForTest(hold));
   }
 
+  /** The TLS pair watch, null without TLS (tests). */
+  CertificateReload certificates() {
+    return certificates;
+  }
+
   /** Ends every stream (clients are told to retry) and undeploys. */
   public Future<Void> close() {
+    if (certificates != null) {
+      certificates.stop();
+    }
     List<Future<Void>> all = new ArrayList<>();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       all.add(vertx.undeploy(deployments.get(i)));

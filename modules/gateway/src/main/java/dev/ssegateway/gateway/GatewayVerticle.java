@@ -32,6 +32,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final java.util.Set<Integer> boundPorts;
   private Lane lane;
   private HttpServer server;
+  private HttpServerOptions serverOptions;
   private MessageConsumer<Object> settingsConsumer;
 
   GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes,
@@ -77,6 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
           .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
     }
+    serverOptions = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> gate.accept(connection, options))
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
@@ -86,6 +88,16 @@ public final class GatewayVerticle extends VerticleBase {
           }
         }));
     return settingsConsumer.completion().compose(v -> server.listen()).onSuccess(s -> boundPorts.add(s.actualPort()));
+  }
+
+  /**
+   * Serves new connections with {@code keyCert} (a renewed certificate, {@link CertificateReload}); connections
+   * already open keep theirs. Completes with whether the server took it.
+   */
+  Future<Boolean> updateKeyCert(io.vertx.core.net.KeyCertOptions keyCert) {
+    // the server's own SSL options (ALPN, protocols, ...) with only the key and certificate replaced
+    io.vertx.core.net.ServerSSLOptions ssl = serverOptions.getSslOptions().copy();
+    return server.updateSSLOptions(ssl.setKeyCertOptions(keyCert));
   }
 
   /**
