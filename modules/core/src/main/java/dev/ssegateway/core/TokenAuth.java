@@ -26,9 +26,11 @@ import java.util.List;
 /**
  * The one place that decides who may publish, subscribe and administer. A request proves itself with
  * the static {@code ingest.token} / {@code admin.token} (see {@link BearerAccess}) or with a JWT signed by
- * {@code auth.jwt_secret} (HS256) or the key in {@code auth.jwt_public_key_file} (RS256/ES256) whose claims
- * grant it: {@value #PUBLISH_CLAIM} and {@value #SUBSCRIBE_CLAIM} list topic names ({@value #WILDCARD} = every
- * topic), {@value #ADMIN_CLAIM} {@code true} grants {@code /admin/*}. With no credential configured at all,
+ * {@code auth.jwt_secret} (HS256), the key in {@code auth.jwt_public_key_file} (RS256/ES256) or a key of the
+ * issuer's JWKS ({@code auth.jwks_url}, {@link JwksKeys}) whose claims grant it: {@code auth.publish_claim} and
+ * {@code auth.subscribe_claim} (default {@value #PUBLISH_CLAIM} and {@value #SUBSCRIBE_CLAIM}) list topic names
+ * ({@value #WILDCARD} = every topic), {@value #ADMIN_CLAIM} {@code true} grants {@code /admin/*}. A subscribe token's
+ * {@code exp} also ends the stream ({@link Admission#expiresAtMs}). With no credential configured at all,
  * ingest and admin answer only to loopback peers.
  *
  * <p>Refusals are sent here, with {@link HttpErrors}: 401 {@code unauthorized} (no credential),

@@ -29,11 +29,16 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final Lane lane;
   private final GatewayStats stats;
   private final LiveSettings live;
+  private final TokenAuth auth;
   private final Consumer<HttpConnection> streamOpened;
 
-  /** {@code streamOpened} is told of each connection whose request became a stream ({@link ConnectionGate}). */
-  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live,
+  /**
+   * {@code auth} checks subscribe tokens; {@code streamOpened} is told of each connection whose request became a
+   * stream ({@link ConnectionGate}).
+   */
+  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live, TokenAuth auth,
                 Consumer<HttpConnection> streamOpened) {
+    this.auth = auth;
     this.streamOpened = streamOpened;
     this.fanOut = fanOut;
     this.lane = lane;
@@ -86,7 +91,7 @@ final class EventsHandler implements Handler<RoutingContext> {
       open(ctx, settings, topics, from, 0);
       return;
     }
-    TokenAuth.of(ctx.vertx()).allowSubscribe(request, topics, settings).onComplete(allowed -> {
+    auth.allowSubscribe(request, topics, settings).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result().allowed()) {
         open(ctx, settings, topics, from, allowed.result().expiresAtMs());
       } else {

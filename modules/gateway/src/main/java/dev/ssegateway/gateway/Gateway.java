@@ -86,9 +86,11 @@ public final class Gateway {
     List<String> ids = new ArrayList<>();
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<GatewayVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<TokenAuth> tokenAuth = new java.util.concurrent.atomic.AtomicReference<>();
     int port = current.get(GatewaySettings.HTTP_PORT);
     return TokenAuth.load(vertx, current)
         .compose(auth -> {
+          tokenAuth.set(auth);
           metrics.bindAuth(auth);
           if (auth.jwks() != null) {
             health.addReadinessCheck("jwks", now -> jwksCheck(auth.jwks(), now));
@@ -101,7 +103,7 @@ public final class Gateway {
           // Instances listening on the same host and port share one server socket; with port 0 they
           // share one random port.
           return vertx.deployVerticle(() -> {
-            GatewayVerticle server = new GatewayVerticle(fanOut, stats, node, port, routes, ports);
+            GatewayVerticle server = new GatewayVerticle(fanOut, stats, node, port, routes, ports, tokenAuth.get());
             servers.add(server);
             return server;
           }, new DeploymentOptions().setInstances(instances));

@@ -30,14 +30,16 @@ public final class GatewayVerticle extends VerticleBase {
   private final int port;
   private final List<Routes> routes;
   private final java.util.Set<Integer> boundPorts;
+  private final dev.ssegateway.core.TokenAuth auth;
   private Lane lane;
   private HttpServer server;
   private HttpServerOptions serverOptions;
   private MessageConsumer<Object> settingsConsumer;
 
   GatewayVerticle(FanOut fanOut, GatewayStats stats, String node, int port, List<Routes> routes,
-                  java.util.Set<Integer> boundPorts) {
+                  java.util.Set<Integer> boundPorts, dev.ssegateway.core.TokenAuth auth) {
     this.boundPorts = boundPorts;
+    this.auth = auth;
     this.fanOut = fanOut;
     this.stats = stats;
     this.node = node;
@@ -60,7 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     HttpRefusals.mount(router, stats);
     Cors.mount(router, settings);
-    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, gate::streamOpened));
+    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, auth, gate::streamOpened));
     routes.forEach(r -> r.mount(router));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
