@@ -136,10 +136,17 @@ public final class JwksKeys {
         count("ok");
         done.complete(fresh);
       } else {
-        String error = String.valueOf(ar.cause().getMessage());
+        // our own failures carry a message; anything else (a bug) is logged with its stack trace
+        boolean explained = ar.cause() instanceof IllegalStateException && ar.cause().getMessage() != null;
+        String error = explained ? ar.cause().getMessage() : String.valueOf(ar.cause());
         if (failingSinceMs < 0 || !error.equals(lastError)) {
-          LOG.warn("event=jwks_fetch_failed url={} cached_keys={} cause=\"{}\"", url, current == null ? 0 : keyCount,
-              error);
+          if (explained) {
+            LOG.warn("event=jwks_fetch_failed url={} cached_keys={} cause=\"{}\"", url,
+                current == null ? 0 : keyCount, error);
+          } else {
+            LOG.warn("event=jwks_fetch_failed url={} cached_keys={} cause=\"{}\"", url,
+                current == null ? 0 : keyCount, error, ar.cause());
+          }
         }
         if (failingSinceMs < 0) {
           failingSinceMs = System.currentTimeMillis();
@@ -194,6 +201,15 @@ public final class JwksKeys {
 
   /** The verifier for a JWKS document: the usable signing keys in it, combined with {@link #base}. */
   private Future<JWTAuth> keySet(Buffer body) {
+    try {
+      return parseKeySet(body);
+    } catch (RuntimeException e) {
+      count("no_usable_key");
+      return Future.failedFuture(new IllegalStateException("the JWKS could not be read: " + e, e));
+    }
+  }
+
+  private Future<JWTAuth> parseKeySet(Buffer body) {
     JsonArray keys;
     try {
       Object parsed = StrictJson.object(body.toString()).getValue("keys");
@@ -225,8 +241,10 @@ public final class JwksKeys {
       return Future.failedFuture(new IllegalStateException("the JWKS holds no usable signing key (RS256, ES256, "
           + "EdDSA with a kid)"));
     }
-    JWTAuthOptions options = new JWTAuthOptions(base);
-    usable.forEach(options::addJwk);
+    // a fresh options object: JWTAuthOptions' copy constructor shares its key lists with the original
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(base.getJWTOptions())
+        .setPubSecKeys(new ArrayList<>(base.getPubSecKeys() == null ? List.of() : base.getPubSecKeys()))
+        .setJwks(usable);
     try {
       JWTAuth auth = JWTAuth.create(vertx, options);
       keyCount = usable.size();
