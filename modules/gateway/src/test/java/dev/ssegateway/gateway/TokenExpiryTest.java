@@ -93,6 +93,7 @@ class TokenExpiryTest {
     assertTrue(last.id() == null || last.id().isEmpty() || last.id().equals(expiring.framesOf("m").get(0).id()),
         "the expired frame moves no id: " + last);
     long arrived = expiring.arrivalsOf(WireNames.EXPIRED).get(0);
+    System.out.println("expiry: expired event arrived " + (arrived - exp * 1000) + " ms after exp");
     assertTrue(arrived >= exp * 1000, "not before exp: arrived " + (arrived - exp * 1000) + " ms after");
     assertTrue(arrived <= exp * 1000 + LATE_MS, "within a second after exp (+slack): " + (arrived - exp * 1000));
     assertEquals(1, g.stats().streamsExpired.sum());
