@@ -125,6 +125,26 @@ class TokenRefreshTest {
   }
 
   @Test
+  void aRefreshedTokenWithFewerTopicsIsRefused(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Gateway g = gateway(vertx);
+    AtomicInteger asked = new AtomicInteger();
+    SseClientOptions options = new SseClientOptions().addUrl("http://127.0.0.1:" + g.port()).addTopic(TOPIC)
+        .setTokenSupplier(() -> {
+          // the first token grants the topic for 1..2 s; the refreshed one grants another topic only
+          JsonObject claims = new JsonObject().put("sub", "t").put("exp", System.currentTimeMillis() / 1000 + 2)
+              .put("sse.subscribe", new JsonArray().add(asked.incrementAndGet() == 1 ? TOPIC : "other"));
+          return Future.succeededFuture(JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+              new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)))
+              .generateToken(claims, new JWTOptions().setAlgorithm("HS256")));
+        });
+    SseClient client = SseClient.create(vertx, options).start();
+    until(vertx, () -> client.state() instanceof ConnectionState.Failed, 15_000, () -> "failed: " + client.state());
+    assertTrue(((ConnectionState.Failed) client.state()).reason().contains("403"), client.state().toString());
+    assertEquals(2, asked.get(), "the first token, then one refresh; no retry loop");
+    ctx.completeNow();
+  }
+
+  @Test
   void aFailingSupplierIsAFailedAttemptWithBackoff(Vertx vertx, VertxTestContext ctx) throws Exception {
     Gateway g = gateway(vertx);
     AtomicInteger asked = new AtomicInteger();
