@@ -44,6 +44,7 @@ final class CertificateReload {
   private volatile String serial;
   private volatile String lastRefusal;
   private volatile long reloads;
+  private volatile long refusals;
 
   private CertificateReload(Vertx vertx, String certFile, String keyFile, List<GatewayVerticle> servers) {
     this.vertx = vertx;
@@ -85,6 +86,11 @@ final class CertificateReload {
     return reloads;
   }
 
+  /** Changed pairs refused since start. */
+  long refusals() {
+    return refusals;
+  }
+
   void stop() {
     vertx.cancelTimer(timerId);
   }
@@ -115,6 +121,7 @@ final class CertificateReload {
           }))
           .onFailure(e -> {
             refused = sig;
+            refusals++;
             lastRefusal = e.getMessage();
             LOG.error("event=tls_reload_refused {} keeping_serial={}", e.getMessage(), serial);
           })

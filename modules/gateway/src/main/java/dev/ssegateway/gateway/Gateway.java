@@ -131,6 +131,7 @@ public final class Gateway {
           return CertificateReload.start(vertx, certFile, current.get(GatewaySettings.TLS_KEY_FILE), servers,
               current.get(GatewaySettings.TLS_WATCH_MS)).map(reload -> {
                 gateway.certificates = reload;
+                metrics.bindCertificates(reload);
                 return gateway;
               });
         });

@@ -155,6 +155,15 @@ public final class GatewayMetrics {
     }
   }
 
+  /** Renewed TLS pairs loaded and refused ({@link CertificateReload}). */
+  void bindCertificates(CertificateReload reload) {
+    MeterRegistry r = registry();
+    FunctionCounter.builder("sse.tls.reloads", reload, CertificateReload::reloads)
+        .description("Renewed tls.cert_file/tls.key_file pairs, by outcome").tag("result", "loaded").register(r);
+    FunctionCounter.builder("sse.tls.reloads", reload, CertificateReload::refusals)
+        .description("Renewed tls.cert_file/tls.key_file pairs, by outcome").tag("result", "refused").register(r);
+  }
+
   private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {
     FunctionCounter.builder(name, obj, f).description(description).register(r);
   }

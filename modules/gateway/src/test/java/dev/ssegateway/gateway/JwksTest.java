@@ -170,7 +170,7 @@ class JwksTest {
             .put("body", b.succeeded() && b.result().length() > 0 ? b.result().toJsonObject() : new JsonObject())));
       }
     }));
-    return result.future().await(10, TimeUnit.SECONDS);
+    return result.future().await(30, TimeUnit.SECONDS);
   }
 
   /** Lets {@code ms} pass on the Vert.x clock between two polls. */
@@ -216,12 +216,13 @@ class JwksTest {
     long removedAt = System.currentTimeMillis();
     // polled from the test thread (a subscribe waits for its answer), bounded
     while (subscribe(vertx, g, tokenA) != 401) {
-      assertTrue(System.currentTimeMillis() - removedAt < 10_000, "a removed key's token is still accepted");
+      assertTrue(System.currentTimeMillis() - removedAt < 20_000, "a removed key's token is still accepted");
       pause(vertx, 50);
     }
     long refusedAfter = System.currentTimeMillis() - removedAt;
     System.out.println("jwks: removed key refused after " + refusedAfter + " ms (refresh " + REFRESH_MS + " ms)");
-    assertTrue(refusedAfter <= REFRESH_MS + MIN_REFETCH_MS + 3000, "within a refresh period: " + refusedAfter);
+    // one refresh period, plus slack for a loaded 2-core machine
+    assertTrue(refusedAfter <= REFRESH_MS + MIN_REFETCH_MS + 5000, "within a refresh period: " + refusedAfter);
     JsonObject refused = get(client, g.port(), "/events?topic=orders", tokenA);
     assertEquals("invalid_token", refused.getJsonObject("body").getString("error"));
     assertEquals(200, subscribe(vertx, g, b.sign(vertx, claims())));
