@@ -62,6 +62,7 @@ public final class JwksKeys {
   private volatile long failingSinceMs = -1;
   private volatile String lastError;
   private long lastUnknownKidFetchMs = Long.MIN_VALUE / 2;
+  private volatile long lastFetchStartMs;
   private Future<JWTAuth> inFlight;
   private long timerId = -1;
 
@@ -77,10 +78,18 @@ public final class JwksKeys {
     RESULTS.forEach(r -> fetches.put(r, new LongAdder()));
   }
 
-  /** Fetches the first key set and starts the schedule; completes either way (a failure is kept in the status). */
+  /**
+   * Fetches the first key set and starts the schedule; completes either way (a failure is kept in the status). The
+   * schedule fetches every {@code auth.jwks_refresh_ms}, and every {@code auth.jwks_min_refetch_ms} while no key set
+   * was ever fetched (a node started while its issuer is down is not left without keys for a whole refresh period).
+   */
   Future<Void> start() {
     return fetch().<Void>mapEmpty().recover(e -> Future.succeededFuture())
-        .onComplete(v -> timerId = vertx.setPeriodic(refreshMs, id -> fetch()));
+        .onComplete(v -> timerId = vertx.setPeriodic(Math.min(refreshMs, minRefetchMs), id -> {
+          if (current == null || System.currentTimeMillis() - lastFetchStartMs >= refreshMs) {
+            fetch();
+          }
+        }));
   }
 
   /** The verifier of the latest key set, or null before the first successful fetch. */
@@ -120,6 +129,7 @@ public final class JwksKeys {
     }
     Promise<JWTAuth> done = Promise.promise();
     inFlight = done.future();
+    lastFetchStartMs = System.currentTimeMillis();
     download().compose(this::keySet).onComplete(ar -> {
       synchronized (this) {
         inFlight = null;

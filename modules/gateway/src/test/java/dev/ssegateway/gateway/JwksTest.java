@@ -307,10 +307,13 @@ class JwksTest {
     JsonObject ready = get(vertx.createHttpClient(), g.port(), "/health/ready", null);
     assertEquals(503, ready.getInteger("status"));
     assertTrue(ready.getJsonObject("body").getJsonArray("failed").contains("jwks"), ready.encode());
-    // the issuer comes back: the next scheduled fetch makes the check pass and the token good
+    // the issuer comes back: without keys the node asks every auth.jwks_min_refetch_ms, not every refresh period
     issuer.keys(b.jwk());
+    long back = System.currentTimeMillis();
     Await.until(vertx, () -> jwksCheck(g).getBoolean("ok"), 10_000, () -> "jwks ready once the keys arrive")
         .await(20, TimeUnit.SECONDS);
+    System.out.println("jwks: keys loaded " + (System.currentTimeMillis() - back) + " ms after the issuer came back "
+        + "(min refetch " + MIN_REFETCH_MS + " ms, refresh " + REFRESH_MS + " ms)");
     assertEquals(200, subscribe(vertx, g, b.sign(vertx, claims())));
     ctx.completeNow();
   }
