@@ -208,3 +208,107 @@ test('events from a replaced EventSource are ignored', () => {
 test('at least one topic is required', () => {
   assert.throws(() => setup({ topics: [] }), TypeError);
 });
+
+const flush = () => new Promise(r => setImmediate(r));
+
+test('getToken is asked before each open; expired reopens at once with a fresh token and the last id', async () => {
+  let asked = 0;
+  const { clock, es, states, stream } = setup({ getToken: async () => `tok${++asked}` });
+  assert.equal(es.all.length, 0, 'no EventSource before the token');
+  await flush();
+  assert.equal(asked, 1);
+  assert.equal(es.last().url, 'http://gw.test/events?topic=a&topic=b&access_token=tok1');
+  es.last().open();
+  es.last().emit('hello', hello(), 'n1:1');
+  es.last().emit('message', 'x', 'n1:2');
+  const first = es.last();
+  first.emit('expired', '{"reason":"token_expired","exp":1767225600}');
+  assert.ok(first.closed, 'the expired EventSource is closed');
+  assert.equal(stream.state, 'reconnecting');
+  assert.equal(states.at(-1).delayMs, 0);
+  assert.equal(states.at(-1).reason, 'token expired');
+  clock.advance(0);
+  await flush();
+  assert.equal(asked, 2, 'a fresh token');
+  assert.equal(es.last().url, 'http://gw.test/events?topic=a&topic=b&lastEventId=n1%3A2&access_token=tok2');
+  assert.equal(stream.attempt, 0, 'not a failed attempt');
+  // the old EventSource's late error is ignored
+  first.fail(0);
+  assert.equal(es.all.length, 2);
+});
+
+test('events at 100/s arrive exactly once, in order, across three refreshes of a 3-second token', async () => {
+  let tokens = 0;
+  const got = [];
+  const { clock, es, states, stream } = setup({ getToken: async () => `tok${++tokens}`, onEvent: e => got.push(e.data) });
+  // A fake gateway: every 10 ms one event; a stream gets the events after its lastEventId, then live ones, and
+  // ends with `expired` 3 s after it opened.
+  const published = [];
+  let live = null;
+  for (let t = 0; t < 10_500; t += 10) {
+    await flush();
+    const last = es.last();
+    if (last && (!live || live.es !== last) && !last.closed) {
+      const u = new URL(last.url);
+      assert.equal(u.searchParams.get('access_token'), `tok${tokens}`);
+      const after = Number((u.searchParams.get('lastEventId') || 'o:0').split(':')[1]);
+      last.open();
+      last.emit('hello', hello());
+      published.filter(n => n > after).forEach(n => last.emit('message', String(n), `o:${n}`));
+      live = { es: last, until: clock.now() + 3000 };
+    }
+    const n = published.length + 1;
+    published.push(n);
+    if (live && !live.es.closed) {
+      live.es.emit('message', String(n), `o:${n}`);
+      if (clock.now() >= live.until) {
+        live.es.emit('expired', '{"reason":"token_expired"}');
+      }
+    }
+    clock.advance(10);
+  }
+  await flush();
+  assert.equal(tokens, 4, 'the first token and three refreshes');
+  assert.deepEqual(got, published.map(String), 'every event exactly once, in order');
+  const reconnecting = states.filter(s => s.s === 'reconnecting');
+  assert.equal(reconnecting.length, 3);
+  assert.ok(reconnecting.every(s => s.delayMs === 0), 'no backoff for a planned reopen');
+  assert.ok(!states.some(s => s.s === 'failed'));
+  assert.equal(stream.state, 'open');
+});
+
+test('with getToken a refused token (401) still ends in failed after one attempt', async () => {
+  let asked = 0;
+  const answer = { ok: false, status: 401, text: async () => '{"error":"invalid_token","message":"the JWT has expired (exp)"}' };
+  const { clock, es, stream } = setup({ getToken: async () => `tok${++asked}`, fetch: async () => answer });
+  await flush();
+  es.last().fail(2);
+  await flush();
+  assert.equal(stream.state, 'failed');
+  clock.advance(60_000);
+  await flush();
+  assert.equal(asked, 1);
+  assert.equal(es.all.length, 1);
+});
+
+test('a getToken that rejects or gives nothing is a failed attempt with backoff', async () => {
+  let asked = 0;
+  const { clock, es, states, stream } = setup({
+    getToken: async () => {
+      asked++;
+      if (asked === 1) throw new Error('identity provider down');
+      return asked === 2 ? '' : 'tok';
+    },
+  });
+  await flush();
+  assert.equal(stream.state, 'reconnecting');
+  assert.match(states.at(-1).reason, /identity provider down/);
+  assert.equal(states.at(-1).delayMs, 500);
+  clock.advance(500);
+  await flush();
+  assert.equal(states.at(-1).delayMs, 1000, 'an empty token counts as a failure too');
+  clock.advance(1000);
+  await flush();
+  assert.equal(es.all.length, 1);
+  assert.ok(es.last().url.endsWith('access_token=tok'));
+});

@@ -7,6 +7,12 @@
 //   const stream = connect({ topics: ['demo'], onEvent: e => console.log(e.type, e.id, e.data) });
 //   ...
 //   stream.close();
+//
+// With JWTs (`auth.subscribe_required`): give an async `getToken`, asked before every open and at once when the
+// gateway ends a stream with `expired`; the token goes in the `access_token` parameter, or, with
+// `tokenIn: 'cookie'`, `getToken` refreshes the `sse_token` cookie itself (e.g. by calling your login backend).
+//
+//   connect({ topics: ['orders'], getToken: async () => (await fetch('/my-token')).text(), onEvent });
 
 import { Backoff, DEFAULT_BASE_DELAY_MS, DEFAULT_JITTER, DEFAULT_MAX_DELAY_MS } from './sse-backoff.js';
 
@@ -19,6 +25,8 @@ export const DEFAULT_INITIAL_HEARTBEAT_MS = 10_000;
 /** Event types the gateway itself sends, always listened to. */
 export const CONTROL_TYPES = Object.freeze(['hello', 'heartbeat']);
 export const NOTICE_TYPES = Object.freeze(['reset', 'dropped']);
+/** The gateway ended the stream because its token expired: reopen at once with a fresh token (not a failure). */
+export const EXPIRED_TYPE = 'expired';
 /** Answers to a stream request that retrying cannot fix: the client stops in state `failed`. */
 export const FATAL_STATUSES = Object.freeze([400, 401, 403, 404, 405, 413, 415]);
 
@@ -52,6 +60,11 @@ export const State = Object.freeze({
  * @param {number} [options.initialHeartbeatMs=10000] heartbeat assumed before `hello`
  * @param {boolean} [options.withCredentials=false] send cookies cross-origin (EventSource option)
  * @param {typeof fetch} [options.fetch=globalThis.fetch] used once to read the JSON error of a refused stream
+ * @param {() => Promise<string|undefined>} [options.getToken] asked before every open (and at once after
+ *   `expired`); its JWT is sent as `access_token`. A rejection, an empty token (with `tokenIn: 'query'`) or no answer
+ *   within the stall timeout is a failed attempt (backoff). A 401/403 still ends in `failed`.
+ * @param {'query'|'cookie'} [options.tokenIn='query'] `cookie`: `getToken` refreshes the `sse_token` cookie itself;
+ *   its result is not used
  * @returns {{close: () => void, readonly state: string, readonly lastEventId: string|null,
  *   readonly heartbeatMs: number, readonly reconnects: number, readonly attempt: number, readonly url: string}}
  */
@@ -71,6 +84,8 @@ export function connect(options = {}) {
     stallFactor = DEFAULT_STALL_FACTOR,
     initialHeartbeatMs = DEFAULT_INITIAL_HEARTBEAT_MS,
     withCredentials = false,
+    getToken = null,
+    tokenIn = 'query',
     fetch: fetchImpl = globalThis.fetch ? globalThis.fetch.bind(globalThis) : undefined,
     // Seams for tests outside a browser.
     EventSource: EventSourceImpl = globalThis.EventSource,
@@ -83,10 +98,16 @@ export function connect(options = {}) {
   if (topicList.length === 0) {
     throw new TypeError('connect() needs at least one topic');
   }
+  if (getToken !== null && typeof getToken !== 'function') {
+    throw new TypeError('getToken must be a function returning a Promise of the token');
+  }
+  if (tokenIn !== 'query' && tokenIn !== 'cookie') {
+    throw new TypeError("tokenIn must be 'query' or 'cookie'");
+  }
   if (typeof EventSourceImpl !== 'function') {
     throw new TypeError('this environment has no EventSource');
   }
-  const listened = [...new Set([...CONTROL_TYPES, 'message', ...NOTICE_TYPES, ...[].concat(types)])];
+  const listened = [...new Set([...CONTROL_TYPES, 'message', ...NOTICE_TYPES, EXPIRED_TYPE, ...[].concat(types)])];
   const backoff = new Backoff({ baseDelayMs, maxDelayMs, jitter, random });
 
   let source = null;
@@ -99,6 +120,9 @@ export function connect(options = {}) {
   let lastEventAt = 0;
   let stallTimer = null;
   let retryTimer = null;
+  /** The JWT of the current attempt (query transport), and the attempt a pending getToken() belongs to. */
+  let token = null;
+  let attemptSeq = 0;
 
   function info(extra) {
     return { attempt: backoff.attempt, reconnects, heartbeatMs, lastEventId: lastId, node, url: currentUrl, ...extra };
@@ -122,17 +146,52 @@ export function connect(options = {}) {
     const u = new URL(url, baseUrl);
     u.searchParams.delete('topic');
     u.searchParams.delete('lastEventId');
+    u.searchParams.delete('access_token');
     topicList.forEach(t => u.searchParams.append('topic', t));
     if (lastId) {
       u.searchParams.set('lastEventId', lastId);
+    }
+    if (token) {
+      u.searchParams.set('access_token', token);
     }
     return u.toString();
   }
 
   function open() {
     retryTimer = null;
-    currentUrl = streamUrl();
+    if (typeof getToken !== 'function') {
+      currentUrl = streamUrl();
+      setState(State.CONNECTING);
+      openSource();
+      return;
+    }
+    // Ask for a token first; the stall timer bounds the wait (an identity provider that never answers).
+    const seq = ++attemptSeq;
     setState(State.CONNECTING);
+    lastEventAt = now();
+    const pending = { seq };
+    source = pending;
+    armStall(stallTimeoutMs());
+    Promise.resolve().then(() => getToken()).then(t => {
+      if (source !== pending || seq !== attemptSeq) {
+        return;
+      }
+      if (tokenIn === 'query' && (typeof t !== 'string' || t.trim() === '')) {
+        retryLater('no token: getToken() gave an empty token');
+        return;
+      }
+      token = tokenIn === 'query' ? t.trim() : null;
+      source = null;
+      currentUrl = streamUrl();
+      openSource();
+    }, err => {
+      if (source === pending && seq === attemptSeq) {
+        retryLater(`no token: ${err && err.message ? err.message : err}`);
+      }
+    });
+  }
+
+  function openSource() {
     const es = new EventSourceImpl(currentUrl, { withCredentials });
     source = es;
     lastEventAt = now();
@@ -211,6 +270,10 @@ export function connect(options = {}) {
     if (e.lastEventId) {
       lastId = e.lastEventId;
     }
+    if (e.type === EXPIRED_TYPE) {
+      expired(e);
+      return;
+    }
     const control = CONTROL_TYPES.includes(e.type);
     if (control) {
       const data = parse(e.data);
@@ -236,6 +299,24 @@ export function connect(options = {}) {
         reportLater(err);
       }
     }
+  }
+
+  /**
+   * The gateway ended the stream because its token expired: a planned reopen, at once, with a fresh token and the
+   * last id; no backoff delay and no failed attempt counted.
+   */
+  function expired(e) {
+    if (controlEvents) {
+      try {
+        onEvent({ type: e.type, id: e.lastEventId || '', data: e.data, json: () => JSON.parse(e.data) });
+      } catch (err) {
+        reportLater(err);
+      }
+    }
+    drop();
+    reconnects++;
+    setState(State.RECONNECTING, { delayMs: 0, reason: 'token expired' });
+    retryTimer = setTimer(open, 0);
   }
 
   function heartbeatInterval(ms) {
@@ -289,7 +370,9 @@ export function connect(options = {}) {
   /** Closes the current EventSource (so that its own auto-retry never runs) and cancels the stall timer. */
   function drop() {
     if (source) {
-      source.close();
+      if (typeof source.close === 'function') {
+        source.close();
+      }
       source = null;
     }
     if (stallTimer !== null) {

@@ -8,6 +8,7 @@ import dev.ssegateway.core.BusAddresses;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.PublisherEntry;
+import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
@@ -137,8 +138,7 @@ public final class AppVerticle extends VerticleBase {
     EventPublisher publisher = services.publisher();
     List<Routes> routes = new ArrayList<>();
     routes.add(AdminConfigHandler.create(configStatus)::mount);
-    boolean jwt = !settings.get(GatewaySettings.AUTH_JWT_SECRET).isEmpty()
-        || !settings.get(GatewaySettings.AUTH_JWT_PUBLIC_KEY_FILE).isEmpty();
+    boolean jwt = TokenAuth.jwtConfigured(settings);
     if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty() && !jwt) {
       LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
     }

@@ -32,7 +32,9 @@ import java.util.function.DoubleSupplier;
  * every {@code heartbeat}), reconnects with jittered exponential {@link Backoff} (or the server's
  * {@code Retry-After}) round robin over its URLs, and resumes with the last id received as
  * {@code Last-Event-ID}. Errors retrying cannot fix (401, 403, 404, other 4xx, redirects) end in
- * {@link ConnectionState.Failed} at once.
+ * {@link ConnectionState.Failed} at once. With a {@link SseClientOptions#setTokenSupplier token supplier} it asks
+ * for a JWT before every attempt, and when the gateway ends the stream with {@code expired} it reconnects at once
+ * (no backoff) with a fresh token and its last id, so a token refresh loses and repeats nothing.
  *
  * <p><b>Threading.</b> Everything runs on the Vert.x context that was current when the client was created
  * (a new event-loop context when created outside Vert.x); handlers are called there and must not block.
@@ -228,6 +230,44 @@ public final class SseClient {
     String base = urls.get(urlIndex);
     currentUrl = base;
     connectedReported = false;
+    setState(new ConnectionState.Connecting(base, lastEventId));
+    // The stall detector also bounds the wait for a response: a server that accepts and says nothing is dead.
+    lastByteAt = System.nanoTime();
+    armStall(gen, stallTimeoutMs());
+    token().onComplete(t -> onContext(() -> {
+      if (gen != generation) {
+        return;
+      }
+      if (t.failed()) {
+        retryLater(gen, "no token: " + describe(t.cause()) + " (" + base + ")", -1);
+      } else {
+        open(gen, base, t.result());
+      }
+    }));
+  }
+
+  /** The token of the next attempt from {@code tokenSupplier} (null without one), bounded by the connect timeout. */
+  private Future<String> token() {
+    java.util.function.Supplier<Future<String>> supplier = options.getTokenSupplier();
+    if (supplier == null) {
+      return Future.succeededFuture(null);
+    }
+    Future<String> asked;
+    try {
+      asked = supplier.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (asked == null) {
+      return Future.failedFuture(new IllegalStateException("the token supplier returned null"));
+    }
+    return asked.timeout(options.getConnectTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .compose(token -> token == null || token.isBlank()
+            ? Future.failedFuture(new IllegalStateException("the token supplier gave an empty token"))
+            : Future.succeededFuture(token.trim()));
+  }
+
+  private void open(long gen, String base, String token) {
     RequestOptions ro = new RequestOptions()
         .setMethod(HttpMethod.GET)
         .setAbsoluteURI(endpoint(base))
@@ -235,13 +275,12 @@ public final class SseClient {
         .putHeader(HttpHeaders.ACCEPT, "text/event-stream")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
     options.getHeaders().forEach(ro::putHeader);
+    if (token != null) {
+      ro.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+    }
     if (lastEventId != null && !lastEventId.isEmpty()) {
       ro.putHeader(WireNames.LAST_EVENT_ID_HEADER, lastEventId);
     }
-    setState(new ConnectionState.Connecting(base, lastEventId));
-    // The stall detector also bounds the wait for a response: a server that accepts and says nothing is dead.
-    lastByteAt = System.nanoTime();
-    armStall(gen, stallTimeoutMs());
     http.request(ro)
         .compose(req -> {
           if (gen != generation) {
@@ -343,6 +382,26 @@ public final class SseClient {
     if (!terminal) {
       reconnectTimer = vertx.setTimer(delay, id -> connect());
     }
+  }
+
+  /**
+   * The gateway ended the stream on purpose ({@code expired}): a planned reconnect, at once, to the same URL, with a
+   * fresh token and the last id; not a failure, so no backoff delay and the attempt count is not raised.
+   */
+  private void reconnectNow(String reason) {
+    if (terminal) {
+      return;
+    }
+    long gen = ++generation;
+    teardown();
+    cancelReconnect();
+    setState(new ConnectionState.Reconnecting(0, backoff.attempt(), reason));
+    // on the next turn: the parser that called us is still on the stack
+    context.runOnContext(v -> {
+      if (gen == generation && !terminal) {
+        connect();
+      }
+    });
   }
 
   /** The server said no in a way retrying cannot fix. */
@@ -480,6 +539,14 @@ public final class SseClient {
     }
     lastEventId = frame.id();
     String type = frame.type();
+    if (WireNames.EXPIRED.equals(type)) {
+      if (options.isDeliverControlEvents()) {
+        queue.add(new SseEvent(type, frame.id(), frame.data()));
+        drain();
+      }
+      reconnectNow("token expired: the gateway ended the stream (" + currentUrl + ")");
+      return;
+    }
     boolean control = WireNames.HELLO.equals(type) || WireNames.HEARTBEAT.equals(type);
     if (control) {
       JsonObject data = json(frame.data());

@@ -1,5 +1,6 @@
 package dev.ssegateway.client;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Settings of an {@link SseClient}, a data object in the Vert.x style: defaults next to their field, fluent
@@ -51,6 +53,7 @@ public class SseClientOptions {
   private int connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   private boolean deliverControlEvents = DEFAULT_DELIVER_CONTROL_EVENTS;
   private Map<String, String> headers = new LinkedHashMap<>();
+  private Supplier<Future<String>> tokenSupplier;
 
   public SseClientOptions() {
   }
@@ -70,6 +73,7 @@ public class SseClientOptions {
     this.connectTimeoutMs = other.connectTimeoutMs;
     this.deliverControlEvents = other.deliverControlEvents;
     this.headers = new LinkedHashMap<>(other.headers);
+    this.tokenSupplier = other.tokenSupplier;
   }
 
   public SseClientOptions(JsonObject json) {
@@ -301,6 +305,22 @@ public class SseClientOptions {
 
   public SseClientOptions setHeaders(Map<String, String> headers) {
     this.headers = new LinkedHashMap<>(headers);
+    return this;
+  }
+
+  public Supplier<Future<String>> getTokenSupplier() {
+    return tokenSupplier;
+  }
+
+  /**
+   * Where the client gets its JWT: asked before every connection attempt (the first one, every reconnect, and
+   * at once when the gateway ends the stream with {@code expired}); the token is sent as
+   * {@code Authorization: Bearer <token>}. A supplier that fails, completes with an empty token or takes longer
+   * than {@code connectTimeoutMs} counts as a failed attempt (backoff). Called on the client's context: it must
+   * not block. Not part of {@link #toJson()}. Null (default): no token, or a fixed one in {@link #putHeader}.
+   */
+  public SseClientOptions setTokenSupplier(Supplier<Future<String>> tokenSupplier) {
+    this.tokenSupplier = tokenSupplier;
     return this;
   }
 

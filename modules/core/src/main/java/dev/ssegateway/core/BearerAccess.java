@@ -13,8 +13,8 @@ import java.util.Locale;
 
 /**
  * Access to a privileged endpoint: with a token configured, the request must carry
- * {@code Authorization: Bearer <token>} (compared in constant time); with none, only loopback peers
- * are served, and only requests that cannot come from a web page borrowing that trust: the {@code Host}
+ * {@code Authorization: Bearer <token>} (compared in constant time, {@link #matches}; {@link TokenAuth} checks it);
+ * with none, only loopback peers are served ({@link #loopbackAllowed}), and only requests that cannot come from a web page borrowing that trust: the {@code Host}
  * must be a loopback name ({@code localhost}, 127.0.0.0/8, ::1, any port) or one listed in
  * {@code http.allowed_hosts} (defeats DNS rebinding), and an {@code Origin}, when sent, must be the
  * request's own origin or listed exactly in {@code cors.allowed_origins} (a {@code *} entry does not count;
@@ -26,41 +26,31 @@ public final class BearerAccess {
   private BearerAccess() {
   }
 
-  /** True when the request may proceed; otherwise the response has been sent. */
-  public static boolean allowed(HttpServerRequest request, HttpServerResponse response, String token, String key,
-                                GatewaySettings settings) {
-    if (token == null || token.isEmpty()) {
-      if (!isLoopback(request.remoteAddress())) {
-        HttpErrors.send(response, 403, "forbidden", "no " + key + " is configured, so only loopback clients are served");
-        return false;
-      }
-      String host = request.getHeader("Host");
-      if (!trustedHost(host, settings)) {
-        HttpErrors.send(response, 403, "untrusted_host", "no " + key + " is configured, so only requests to a "
-            + "loopback name are served, and Host '" + Topics.printable(host == null ? "" : host)
-            + "' is neither localhost, a loopback address nor listed in " + GatewaySettings.HTTP_ALLOWED_HOSTS.key());
-        return false;
-      }
-      String origin = request.getHeader("Origin");
-      if (origin != null && !trustedOrigin(origin, host, request.isSSL(), settings)) {
-        HttpErrors.send(response, 403, "untrusted_origin", "no " + key + " is configured, so a request from a web "
-            + "page is served only from this gateway's own origin or one listed in "
-            + GatewaySettings.CORS_ALLOWED_ORIGINS.key() + ", and Origin '" + Topics.printable(origin) + "' is neither");
-        return false;
-      }
-      return true;
+  /**
+   * For a privileged endpoint with no credential configured ({@code key} names the setting that would hold one):
+   * true when the request comes from loopback and no web page can have sent it; otherwise the refusal has been sent.
+   */
+  public static boolean loopbackAllowed(HttpServerRequest request, HttpServerResponse response, String key,
+                                        GatewaySettings settings) {
+    if (!isLoopback(request.remoteAddress())) {
+      HttpErrors.send(response, 403, "forbidden", "no " + key + " is configured, so only loopback clients are served");
+      return false;
     }
-    String header = request.getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-      if (MessageDigest.isEqual(given, token.getBytes(StandardCharsets.UTF_8))) {
-        return true;
-      }
+    String host = request.getHeader("Host");
+    if (!trustedHost(host, settings)) {
+      HttpErrors.send(response, 403, "untrusted_host", "no " + key + " is configured, so only requests to a "
+          + "loopback name are served, and Host '" + Topics.printable(host == null ? "" : host)
+          + "' is neither localhost, a loopback address nor listed in " + GatewaySettings.HTTP_ALLOWED_HOSTS.key());
+      return false;
     }
-    response.putHeader("WWW-Authenticate", "Bearer");
-    HttpErrors.send(response, 401, "unauthorized", header == null
-        ? "missing Authorization: Bearer <" + key + ">" : "the bearer token does not match " + key);
-    return false;
+    String origin = request.getHeader("Origin");
+    if (origin != null && !trustedOrigin(origin, host, request.isSSL(), settings)) {
+      HttpErrors.send(response, 403, "untrusted_origin", "no " + key + " is configured, so a request from a web "
+          + "page is served only from this gateway's own origin or one listed in "
+          + GatewaySettings.CORS_ALLOWED_ORIGINS.key() + ", and Origin '" + Topics.printable(origin) + "' is neither");
+      return false;
+    }
+    return true;
   }
 
   /**

@@ -105,6 +105,23 @@ public final class GatewaySettings {
       RESTART, "required 'iss' claim of JWTs; empty = not checked");
   public static final Setting<String> AUTH_JWT_AUDIENCE = Setting.text("auth.jwt_audience", "", "[\\x20-\\x7e]{0,512}",
       RESTART, "required 'aud' claim of JWTs; empty = not checked");
+  public static final Setting<String> AUTH_SUBSCRIBE_CLAIM = Setting.text("auth.subscribe_claim", "sse.subscribe",
+      "[\\x21-\\x7e]{1,256}", LIVE, "claim listing the topics a JWT may subscribe to: a claim name, or a dotted path "
+      + "into nested objects (realm_access.roles); an array, or a space-separated string (scope)");
+  public static final Setting<String> AUTH_SUBSCRIBE_PREFIX = Setting.text("auth.subscribe_prefix", "",
+      "[\\x21-\\x7e]{0,128}", LIVE, "prefix of the entries of auth.subscribe_claim that grant a topic "
+      + "(sse:subscribe: for the scope sse:subscribe:orders); other entries are ignored");
+  public static final Setting<String> AUTH_PUBLISH_CLAIM = Setting.text("auth.publish_claim", "sse.publish",
+      "[\\x21-\\x7e]{1,256}", LIVE, "claim listing the topics a JWT may publish to (as auth.subscribe_claim)");
+  public static final Setting<String> AUTH_PUBLISH_PREFIX = Setting.text("auth.publish_prefix", "",
+      "[\\x21-\\x7e]{0,128}", LIVE, "prefix of the entries of auth.publish_claim that grant a topic");
+  public static final Setting<String> AUTH_JWKS_URL = Setting.text("auth.jwks_url", "",
+      "(https?://[\\x21-\\x7e]{1,2048})?", RESTART,
+      "JWKS endpoint of the token issuer (RS256, ES256, EdDSA keys, chosen by kid); empty = none");
+  public static final Setting<Integer> AUTH_JWKS_REFRESH_MS = Setting.integer("auth.jwks_refresh_ms", 300_000, 1000,
+      86_400_000, RESTART, "how often the JWKS is fetched again (a removed key stops working after at most this)");
+  public static final Setting<Integer> AUTH_JWKS_MIN_REFETCH_MS = Setting.integer("auth.jwks_min_refetch_ms", 10_000,
+      100, 3_600_000, RESTART, "least time between two JWKS fetches caused by tokens naming an unknown kid");
   public static final Setting<Boolean> AUTH_SUBSCRIBE_REQUIRED = Setting.flag("auth.subscribe_required", false,
       RESTART, "GET /events needs a JWT whose sse.subscribe claim lists every requested topic");
   public static final Setting<String> CORS_ALLOWED_ORIGINS = Setting.text("cors.allowed_origins", "",
@@ -113,9 +130,12 @@ public final class GatewaySettings {
   public static final Setting<Boolean> CORS_ALLOW_CREDENTIALS = Setting.flag("cors.allow_credentials", false, RESTART,
       "answer cross-origin requests with Access-Control-Allow-Credentials: true (cookies)");
   public static final Setting<String> TLS_CERT_FILE = Setting.text("tls.cert_file", "", "[^\\x00-\\x1f]{0,4096}",
-      RESTART, "PEM certificate chain of the HTTPS server; empty (with tls.key_file) = plain HTTP");
+      RESTART, "PEM certificate chain of the HTTPS server; empty (with tls.key_file) = plain HTTP; a renewed file is "
+      + "loaded without a restart (tls.watch_ms)");
   public static final Setting<String> TLS_KEY_FILE = Setting.text("tls.key_file", "", "[^\\x00-\\x1f]{0,4096}",
       RESTART, "PEM private key (PKCS#8 or PKCS#1) of the HTTPS server");
+  public static final Setting<Integer> TLS_WATCH_MS = Setting.integer("tls.watch_ms", 10_000, 100, 3_600_000, RESTART,
+      "how often tls.cert_file and tls.key_file are checked for a renewed pair, loaded without a restart");
   public static final Setting<Integer> CONFIG_SCAN_MS = Setting.integer("config.scan_ms", 1000, 100, 60000, RESTART,
       "how often the conf file is checked for changes");
 
@@ -128,8 +148,9 @@ public final class GatewaySettings {
       SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, PUBLISHERS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
-      AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
-      CONFIG_SCAN_MS);
+      AUTH_SUBSCRIBE_CLAIM, AUTH_SUBSCRIBE_PREFIX, AUTH_PUBLISH_CLAIM, AUTH_PUBLISH_PREFIX,
+      AUTH_JWKS_URL, AUTH_JWKS_REFRESH_MS, AUTH_JWKS_MIN_REFETCH_MS, AUTH_SUBSCRIBE_REQUIRED, CORS_ALLOWED_ORIGINS, CORS_ALLOW_CREDENTIALS, TLS_CERT_FILE, TLS_KEY_FILE,
+      TLS_WATCH_MS, CONFIG_SCAN_MS);
 
   /** The keys marked secret ({@link Setting#secret()}): the one list every display, log and mask check uses. */
   public static final List<Setting<?>> SECRETS = ALL.stream().filter(Setting::secret).toList();

@@ -49,6 +49,9 @@ class SettingsValidatorTest {
     INTEGERS.put("limits.write_queue_bytes", new int[] {1024 * 1024, 4096, 64 * 1024 * 1024});
     INTEGERS.put("ticker.interval_ms", new int[] {1000, 10, 3_600_000});
     INTEGERS.put("config.scan_ms", new int[] {1000, 100, 60000});
+    INTEGERS.put("tls.watch_ms", new int[] {10_000, 100, 3_600_000});
+    INTEGERS.put("auth.jwks_refresh_ms", new int[] {300_000, 1000, 86_400_000});
+    INTEGERS.put("auth.jwks_min_refetch_ms", new int[] {10_000, 100, 3_600_000});
     INTEGERS.put("limits.max_connections_per_address", new int[] {10_000, 1, 10_000_000});
     INTEGERS.put("limits.max_header_bytes", new int[] {8192, 1024, 1024 * 1024});
     INTEGERS.put("limits.request_timeout_ms", new int[] {10_000, 100, 600_000});
@@ -60,6 +63,12 @@ class SettingsValidatorTest {
     TEXTS.put("auth.jwt_public_key_algorithm", new String[] {"ES256", "HS256"});
     TEXTS.put("auth.jwt_issuer", new String[] {"https://issuer.example.com/", "tab\there"});
     TEXTS.put("auth.jwt_audience", new String[] {"sse-gateway", "new\nline"});
+    TEXTS.put("auth.subscribe_claim", new String[] {"realm_access.roles", ""});
+    TEXTS.put("auth.subscribe_prefix", new String[] {"sse:subscribe:", "with space"});
+    TEXTS.put("auth.publish_claim", new String[] {"scope", "tab\there"});
+    TEXTS.put("auth.publish_prefix", new String[] {"sse-publish-", "new\nline"});
+    TEXTS.put("auth.jwks_url", new String[] {"https://sso.example.com/realms/acme/protocol/openid-connect/certs",
+        "ftp://sso.example.com/certs"});
     TEXTS.put("cors.allowed_origins", new String[] {"https://a.example.com, http://localhost:3000", "https://a.example/?x"});
     TEXTS.put("tls.cert_file", new String[] {"/etc/sse/fullchain.pem", "bad\u0000name"});
     TEXTS.put("tls.key_file", new String[] {"/etc/sse/privkey.pem", "bad\rname"});

@@ -29,11 +29,16 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final Lane lane;
   private final GatewayStats stats;
   private final LiveSettings live;
+  private final TokenAuth auth;
   private final Consumer<HttpConnection> streamOpened;
 
-  /** {@code streamOpened} is told of each connection whose request became a stream ({@link ConnectionGate}). */
-  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live,
+  /**
+   * {@code auth} checks subscribe tokens; {@code streamOpened} is told of each connection whose request became a
+   * stream ({@link ConnectionGate}).
+   */
+  EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live, TokenAuth auth,
                 Consumer<HttpConnection> streamOpened) {
+    this.auth = auth;
     this.streamOpened = streamOpened;
     this.fanOut = fanOut;
     this.lane = lane;
@@ -81,12 +86,12 @@ final class EventsHandler implements Handler<RoutingContext> {
       return;
     }
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
-      open(ctx, settings, topics, from);
+      open(ctx, settings, topics, from, 0);
       return;
     }
-    TokenAuth.of(ctx.vertx()).allowSubscribe(request, topics, settings).onComplete(allowed -> {
-      if (allowed.succeeded() && allowed.result()) {
-        open(ctx, settings, topics, from);
+    auth.allowSubscribe(request, topics, settings).onComplete(allowed -> {
+      if (allowed.succeeded() && allowed.result().allowed()) {
+        open(ctx, settings, topics, from, allowed.result().expiresAtMs());
       } else {
         stats.rejectedRequests.increment();
         if (allowed.failed()) {
@@ -106,8 +111,8 @@ final class EventsHandler implements Handler<RoutingContext> {
     return true;
   }
 
-  /** Applies the connection limits, then opens the stream. */
-  private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from) {
+  /** Applies the connection limits, then opens the stream, which ends at {@code expiresAtMs} (0 = never). */
+  private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from, long expiresAtMs) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     if (refusedWhileClosing(response)) { // again: the node may have begun closing during the token check
@@ -134,6 +139,7 @@ final class EventsHandler implements Handler<RoutingContext> {
     StreamConnection c = new StreamConnection(response,
         request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
         System.currentTimeMillis());
+    c.expiresAtMs = expiresAtMs;
     response.setChunked(true)
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
         .putHeader("Content-Type", WireNames.EVENT_STREAM)

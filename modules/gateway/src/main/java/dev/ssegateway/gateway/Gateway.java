@@ -28,6 +28,8 @@ public final class Gateway {
   private final FanOut fanOut;
   private final Health health;
   private final GatewayMetrics metrics;
+  /** Watches the TLS pair for renewals; null without TLS. */
+  private CertificateReload certificates;
 
   private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments, String node, FanOut fanOut,
                   Health health, GatewayMetrics metrics) {
@@ -97,16 +99,29 @@ public final class Gateway {
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
     java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<GatewayVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<TokenAuth> tokenAuth = new java.util.concurrent.atomic.AtomicReference<>();
     int port = current.get(GatewaySettings.HTTP_PORT);
     return TokenAuth.load(vertx, current)
-        .compose(auth -> webRoot.check(vertx))
+        .compose(auth -> {
+          tokenAuth.set(auth);
+          metrics.bindAuth(auth);
+          if (auth.jwks() != null) {
+            health.addReadinessCheck("jwks", now -> jwksCheck(auth.jwks(), now));
+          }
+          return webRoot.check(vertx);
+        })
         .compose(v -> vertx.deployVerticle(fanOut))
         .compose(id -> {
           ids.add(id);
           // Instances listening on the same host and port share one server socket; with port 0 they
           // share one random port.
-          return vertx.deployVerticle(() -> new GatewayVerticle(fanOut, stats, live, node, port, routes, ports, seams),
-              new DeploymentOptions().setInstances(instances));
+          return vertx.deployVerticle(() -> {
+            GatewayVerticle server = new GatewayVerticle(fanOut, stats, live, node, port, routes, ports, seams,
+                tokenAuth.get());
+            servers.add(server);
+            return server;
+          }, new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
           ids.add(id);
@@ -123,8 +138,36 @@ public final class Gateway {
           int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
-          return Future.succeededFuture(new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics));
+          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics);
+          String certFile = current.get(GatewaySettings.TLS_CERT_FILE);
+          if (certFile.isEmpty()) {
+            return Future.succeededFuture(gateway);
+          }
+          return CertificateReload.start(vertx, certFile, current.get(GatewaySettings.TLS_KEY_FILE), servers,
+              current.get(GatewaySettings.TLS_WATCH_MS)).map(reload -> {
+                gateway.certificates = reload;
+                metrics.bindCertificates(reload);
+                return gateway;
+              });
         });
+  }
+
+  /**
+   * The JWKS as {@code /health/ready} shows it: ready once a key set is cached, and still ready (the detail says the
+   * endpoint is failing and since when) while the endpoint is down, since the cached keys keep verifying tokens.
+   */
+  static HealthCheck.Status jwksCheck(dev.ssegateway.core.JwksKeys jwks, long now) {
+    int keys = jwks.keyCount();
+    long failingSince = jwks.failingSinceMs();
+    if (keys == 0) {
+      return HealthCheck.Status.failing("no key set yet from " + jwks.url()
+          + (jwks.lastError() == null ? "" : ": " + jwks.lastError()), failingSince);
+    }
+    if (failingSince >= 0) {
+      return HealthCheck.Status.passing("serving " + keys + " cached keys; the endpoint is failing since "
+          + java.time.Instant.ofEpochMilli(failingSince) + ": " + jwks.lastError());
+    }
+    return HealthCheck.Status.passing(keys + " keys, fetched " + Math.max(0, now - jwks.lastSuccessMs()) + " ms ago");
   }
 
   /** Deploys with one instance per core and no extra routes. */
@@ -167,11 +210,19 @@ public final class Gateway {
     return fanOut.context();
   }
 
+  /** The TLS pair watch, null without TLS (tests). */
+  CertificateReload certificates() {
+    return certificates;
+  }
+
   /**
    * Ends every stream (clients are told to retry) and undeploys the fan-out, the gateway instances and the probe, all
    * at once: no step waits for another (each instance's stop ends its own streams and drains its writes).
    */
   public Future<Void> close() {
+    if (certificates != null) {
+      certificates.stop();
+    }
     List<Future<Void>> all = new ArrayList<>();
     for (String id : deployments) {
       all.add(vertx.undeploy(id));

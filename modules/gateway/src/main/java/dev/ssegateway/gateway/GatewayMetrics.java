@@ -1,6 +1,9 @@
 package dev.ssegateway.gateway;
 
+import dev.ssegateway.core.AuthRefusals;
+import dev.ssegateway.core.JwksKeys;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,6 +95,8 @@ public final class GatewayMetrics {
         + "here; live streams got a reset)", stats, s -> s.originGaps.sum());
     counter(r, "sse.slow.consumers.cut", "Streams cut because the client did not keep up", stats,
         s -> s.slowConsumersCut.sum());
+    counter(r, "sse.streams.expired", "Streams ended because their JWT expired (an expired event was sent)", stats,
+        s -> s.streamsExpired.sum());
     counter(r, "sse.duplicates.ignored", "Bus events ignored because this node already had them", stats,
         s -> s.duplicatesIgnored.sum());
     stats.droppedByReason.forEachReason(reason -> FunctionCounter.builder("sse.events.dropped", stats,
@@ -129,6 +134,34 @@ public final class GatewayMetrics {
             : h.probe().oldestUnwrittenAgeMs(System.currentTimeMillis()) / 1000.0)
         .description("Age of the oldest health probe not yet written by every instance; 0 when all are")
         .baseUnit("seconds").register(r);
+  }
+
+  /** Refused credentials by reason and, with a JWKS, its fetches by outcome: both label sets are fixed lists. */
+  void bindAuth(TokenAuth auth) {
+    MeterRegistry r = registry();
+    for (String reason : AuthRefusals.REASONS) {
+      FunctionCounter.builder("sse.auth.refused", auth, a -> a.refusals().total(reason))
+          .description("Credentials refused (401/403/503 on publish, subscribe, admin), by reason").tag("reason", reason)
+          .register(r);
+    }
+    JwksKeys jwks = auth.jwks();
+    if (jwks != null) {
+      for (String result : JwksKeys.RESULTS) {
+        FunctionCounter.builder("sse.auth.jwks.fetches", jwks, k -> k.fetches(result))
+            .description("Fetches of auth.jwks_url, by outcome").tag("result", result).register(r);
+      }
+      Gauge.builder("sse.auth.jwks.keys", jwks, JwksKeys::keyCount)
+          .description("Signing keys in the cached JWKS").register(r);
+    }
+  }
+
+  /** Renewed TLS pairs loaded and refused ({@link CertificateReload}). */
+  void bindCertificates(CertificateReload reload) {
+    MeterRegistry r = registry();
+    FunctionCounter.builder("sse.tls.reloads", reload, CertificateReload::reloads)
+        .description("Renewed tls.cert_file/tls.key_file pairs, by outcome").tag("result", "loaded").register(r);
+    FunctionCounter.builder("sse.tls.reloads", reload, CertificateReload::refusals)
+        .description("Renewed tls.cert_file/tls.key_file pairs, by outcome").tag("result", "refused").register(r);
   }
 
   private static <T> void counter(MeterRegistry r, String name, String description, T obj, ToDoubleFunction<T> f) {

@@ -22,6 +22,8 @@ public final class GatewayStats {
   public final LongAdder deliveries = new LongAdder();
   public final LongAdder heartbeatsSent = new LongAdder();
   public final LongAdder slowConsumersCut = new LongAdder();
+  /** Streams ended because their JWT expired ({@code expired} event). */
+  public final LongAdder streamsExpired = new LongAdder();
   public final LongAdder replays = new LongAdder();
   public final LongAdder replayedEvents = new LongAdder();
   public final LongAdder resets = new LongAdder();

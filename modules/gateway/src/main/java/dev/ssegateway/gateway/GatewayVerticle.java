@@ -32,15 +32,18 @@ public final class GatewayVerticle extends VerticleBase {
   private final java.util.Set<Integer> boundPorts;
   private final Seams seams;
   private final LiveSettings live;
+  private final dev.ssegateway.core.TokenAuth auth;
   private Lane lane;
   private HttpServer server;
+  private HttpServerOptions serverOptions;
   private MessageConsumer<Object> settingsConsumer;
 
   GatewayVerticle(FanOut fanOut, GatewayStats stats, LiveSettings live, String node, int port, List<Routes> routes,
-                  java.util.Set<Integer> boundPorts, Seams seams) {
+                  java.util.Set<Integer> boundPorts, Seams seams, dev.ssegateway.core.TokenAuth auth) {
     this.live = live;
     this.boundPorts = boundPorts;
     this.seams = seams;
+    this.auth = auth;
     this.fanOut = fanOut;
     this.stats = stats;
     this.node = node;
@@ -62,7 +65,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     HttpRefusals.mount(router, stats);
     Cors.mount(router, settings);
-    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, gate::streamOpened));
+    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, auth, gate::streamOpened));
     routes.forEach(r -> r.mount(router));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
@@ -80,6 +83,7 @@ public final class GatewayVerticle extends VerticleBase {
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
           .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
     }
+    serverOptions = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> gate.accept(connection, options))
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
@@ -89,6 +93,16 @@ public final class GatewayVerticle extends VerticleBase {
           }
         }));
     return settingsConsumer.completion().compose(v -> server.listen()).onSuccess(s -> boundPorts.add(s.actualPort()));
+  }
+
+  /**
+   * Serves new connections with {@code keyCert} (a renewed certificate, {@link CertificateReload}); connections
+   * already open keep theirs. Completes with whether the server took it.
+   */
+  Future<Boolean> updateKeyCert(io.vertx.core.net.KeyCertOptions keyCert) {
+    // the server's own SSL options (ALPN, protocols, ...) with only the key and certificate replaced
+    io.vertx.core.net.ServerSSLOptions ssl = serverOptions.getSslOptions().copy();
+    return server.updateSSLOptions(ssl.setKeyCertOptions(keyCert));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -38,6 +39,7 @@ final class Lane {
   private final GatewayStats stats;
   private final String node;
   private final Heartbeats heartbeats;
+  private final TokenExpiry expiry;
   private final Map<String, Set<StreamConnection>> byTopic = new HashMap<>();
   private final Set<StreamConnection> all = new LinkedHashSet<>();
   private final RateLimitedLog slowLog = new RateLimitedLog(LOG, 10_000);
@@ -62,6 +64,7 @@ final class Lane {
     this.stats = stats;
     this.node = node;
     this.heartbeats = new Heartbeats(vertx, stats, settings.heartbeatMs(), settings.heartbeatAsComment(), this::cut);
+    this.expiry = new TokenExpiry(vertx, this::expire);
     this.probe = new ProbeSink(node);
     StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe",
         System.currentTimeMillis());
@@ -204,6 +207,7 @@ final class Lane {
     }
     long now = System.currentTimeMillis();
     heartbeats.start(c, now);
+    expiry.add(c, now);
     if (!plan.replay().isEmpty()) {
       // The replay goes out in pieces, each written once the socket took the one before: what the stream owes
       // stays within limits.write_queue_bytes from the first byte, and live events queue behind it.
@@ -237,6 +241,7 @@ final class Lane {
     c.closed = true;
     heartbeats.stop(c);
     if (c.live) {
+      expiry.remove(c);
       all.remove(c);
       stats.liveStream(c.topics.size(), -1);
       for (String topic : c.topics) {
@@ -259,6 +264,31 @@ final class Lane {
     slowLog.warn("slow_consumer", "event=slow_consumer_cut peer={} topics={}", c.peer, c.topics);
     remove(c);
     c.response.reset();
+  }
+
+  /**
+   * Ends a stream whose JWT has expired: an {@code expired} event naming the reason and the {@code exp}, then the
+   * end of the response. The frame carries no id, so the client resumes from its last event.
+   */
+  void expire(StreamConnection c) {
+    if (c.closed) {
+      return;
+    }
+    stats.streamsExpired.increment();
+    remove(c);
+    long ms = c.expiresAtMs;
+    JsonObject data = new JsonObject().put("reason", "token_expired")
+        .put("exp", ms % 1000 == 0 ? (Object) (ms / 1000) : (Object) (ms / 1000.0));
+    try {
+      c.response.end(SseEncoder.body(WireNames.EXPIRED, data.encode())).recover(e -> Future.succeededFuture());
+    } catch (RuntimeException e) {
+      // the client is already gone
+    }
+  }
+
+  /** Streams of this lane whose JWT expiry is watched (tests). */
+  TokenExpiry expiry() {
+    return expiry;
   }
 
   void reconfigure(GatewaySettings settings) {

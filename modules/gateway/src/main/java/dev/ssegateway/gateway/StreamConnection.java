@@ -27,6 +27,8 @@ final class StreamConnection {
   final String peer;
   final long connectedAtMs;
   long lastHeartbeatMs;
+  /** When the stream's JWT expires (epoch ms); 0 = never ({@link TokenExpiry}). */
+  long expiresAtMs;
   long timerId = -1;
   boolean live;
   boolean closed;

@@ -9,6 +9,11 @@ public final class WireNames {
   public static final String HEARTBEAT = "heartbeat";
   /** Events between the client's position and the retained history were lost; data says which. */
   public static final String RESET = "reset";
+  /**
+   * The stream's JWT reached its {@code exp}: the last frame before the stream ends; data names the reason and the
+   * {@code exp}. A client gets a fresh token and reconnects at once with its Last-Event-ID (no backoff).
+   */
+  public static final String EXPIRED = "expired";
   /** An event with an id could not be delivered; data names the id and the reason. */
   public static final String DROPPED = "dropped";
 

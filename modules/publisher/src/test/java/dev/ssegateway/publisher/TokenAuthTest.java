@@ -282,6 +282,80 @@ class TokenAuthTest {
   }
 
   @Test
+  void grantsComeFromTheConfiguredClaimAndPrefix(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Node n = start(vertx, new JsonObject().put("auth.jwt_secret", SECRET).put("auth.subscribe_required", true)
+        .put("auth.subscribe_claim", "scope").put("auth.subscribe_prefix", "sse:subscribe:")
+        .put("auth.publish_claim", "realm_access.roles").put("auth.publish_prefix", "sse-publish-"));
+    JsonObject scope = new JsonObject().put("sub", "t").put("scope", "openid sse:subscribe:orders");
+    subscribe(n, "/events?topic=orders&access_token=" + hs(vertx, scope), null).awaitType("hello", 1)
+        .await(10, TimeUnit.SECONDS);
+    assertRefused(call(n, HttpMethod.GET, "/events?topic=billing&access_token=" + hs(vertx, scope), null, null),
+        403, "forbidden");
+    assertRefused(call(n, HttpMethod.GET, "/events?topic=orders&access_token=" + hs(vertx, claims("sse.subscribe",
+        "orders")), null, null), 403, "forbidden");
+    JsonObject roles = new JsonObject().put("sub", "t").put("realm_access", new JsonObject()
+        .put("roles", new JsonArray().add("offline_access").add("sse-publish-orders")));
+    assertEquals(202, publish(n, "orders", hs(vertx, roles)).getInteger("status"));
+    assertRefused(publish(n, "billing", hs(vertx, roles)), 403, "forbidden");
+    ctx.completeNow();
+  }
+
+  private static String b64(String json) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** A token with this header and a valid-looking payload and signature (refused before its signature is checked). */
+  private static String withHeader(String header) {
+    long exp = System.currentTimeMillis() / 1000 + 300;
+    return b64(header) + "." + b64("{\"sub\":\"t\",\"exp\":" + exp + ",\"sse.subscribe\":[\"orders\"]}") + "."
+        + b64("not-a-signature");
+  }
+
+  @Test
+  void badTokensAreRefusedWithAJsonBodyAndCountedByReasonNever500(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Node n = hs256(vertx);
+    // token -> reason counted (sse_auth_refused_total{reason})
+    java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(withHeader("{\"alg\":\"none\",\"typ\":\"JWT\"}"), "alg_none");
+    cases.put(b64("{\"alg\":\"none\"}") + "." + b64("{\"sse.subscribe\":[\"*\"]}") + ".", "alg_none");
+    cases.put(withHeader("{\"alg\":\"NONE\"}"), "alg_none");
+    cases.put(withHeader("{\"typ\":\"JWT\"}"), "alg_none");
+    cases.put(withHeader("{\"alg\":\"HS256\",\"kid\":\"../../etc/passwd\"}"), "bad_kid");
+    cases.put(withHeader("{\"alg\":\"HS256\",\"kid\":\"a/b\"}"), "bad_kid");
+    cases.put(withHeader("{\"alg\":\"HS256\",\"kid\":\"" + "k".repeat(300) + "\"}"), "bad_kid");
+    cases.put(withHeader("{\"alg\":\"HS256\",\"kid\":42}"), "bad_kid");
+    cases.put(withHeader("{\"alg\":\"HS256\"}"), "bad_signature");
+    cases.put("!!!." + b64("{}") + ".sig", "malformed");
+    cases.put(b64("not json") + "." + b64("{}") + ".sig", "malformed");
+    cases.put(b64("{\"alg\":\"HS256\"}") + "." + b64("[1,2]") + ".sig", "malformed");
+    cases.put("a.b", "malformed");
+    cases.put("x".repeat(9000) + ".y.z", "oversized");
+    dev.ssegateway.core.AuthRefusals refusals = dev.ssegateway.core.TokenAuth.of(vertx).refusals();
+    for (java.util.Map.Entry<String, String> c : cases.entrySet()) {
+      String reason = c.getValue();
+      long before = refusals.total(reason);
+      JsonObject r = call(n, HttpMethod.GET, "/events?topic=orders&access_token=" + c.getKey(), null, null);
+      assertRefused(r, 401, "invalid_token");
+      assertEquals(before + 1, refusals.total(reason), reason + ": " + r.encode());
+      if (c.getKey().length() < 4000) {
+        assertRefused(publish(n, "orders", c.getKey()), 401, "invalid_token");
+      }
+    }
+    // an oversized header never reaches the token check: 431 with a JSON body
+    JsonObject big = publish(n, "orders", "x".repeat(9000));
+    assertEquals(431, big.getInteger("status"), big.encode());
+    String metrics = n.gateway().metrics().scrape();
+    for (String reason : List.of("alg_none", "bad_kid", "malformed", "oversized", "bad_signature")) {
+      assertTrue(metrics.contains("sse_auth_refused_total{reason=\"" + reason + "\"}"), reason);
+    }
+    assertEquals(dev.ssegateway.core.AuthRefusals.REASONS.size(),
+        metrics.lines().filter(l -> l.startsWith("sse_auth_refused_total{")).count(), "a fixed label set");
+    // still serving
+    assertEquals(202, publish(n, "orders", hs(vertx, claims("sse.publish", "orders"))).getInteger("status"));
+    ctx.completeNow();
+  }
+
+  @Test
   void withoutCredentialsLoopbackMayPublishAndSubscribeIsOpen(Vertx vertx, VertxTestContext ctx) throws Exception {
     Node n = start(vertx, new JsonObject());
     assertEquals(202, publish(n, "orders", null).getInteger("status"));
