@@ -19,6 +19,11 @@ export const DEFAULT_INITIAL_HEARTBEAT_MS = 10_000;
 /** Event types the gateway itself sends, always listened to. */
 export const CONTROL_TYPES = Object.freeze(['hello', 'heartbeat']);
 export const NOTICE_TYPES = Object.freeze(['reset', 'dropped']);
+/**
+ * The gateway's answer to a stream it refuses for a reason that retrying fixes (too many streams, shutting down),
+ * sent as a 200 stream so that a native EventSource comes back: `{"error","message","retry_ms"}`, then the end.
+ */
+export const REFUSED_TYPE = 'refused';
 /** Answers to a stream request that retrying cannot fix: the client stops in state `failed`. */
 export const FATAL_STATUSES = Object.freeze([400, 401, 403, 404, 405, 413, 415]);
 
@@ -86,7 +91,7 @@ export function connect(options = {}) {
   if (typeof EventSourceImpl !== 'function') {
     throw new TypeError('this environment has no EventSource');
   }
-  const listened = [...new Set([...CONTROL_TYPES, 'message', ...NOTICE_TYPES, ...[].concat(types)])];
+  const listened = [...new Set([...CONTROL_TYPES, REFUSED_TYPE, 'message', ...NOTICE_TYPES, ...[].concat(types)])];
   const backoff = new Backoff({ baseDelayMs, maxDelayMs, jitter, random });
 
   let source = null;
@@ -206,6 +211,13 @@ export function connect(options = {}) {
   }
 
   function received(e) {
+    if (e.type === REFUSED_TYPE) {
+      // a failed attempt, not an event: the backoff goes on, waiting at least the gateway's delay
+      const body = parse(e.data);
+      retryLater(body && body.error ? `refused ${body.error}: ${body.message}` : 'the gateway refused the stream',
+        body && Number.isFinite(body.retry_ms) ? body.retry_ms : 0);
+      return;
+    }
     lastEventAt = now();
     backoff.reset();
     if (e.lastEventId) {
@@ -278,9 +290,9 @@ export function connect(options = {}) {
     }
   }
 
-  function retryLater(reason) {
+  function retryLater(reason, minDelayMs = 0) {
     drop();
-    const delayMs = backoff.nextDelayMs();
+    const delayMs = Math.max(minDelayMs, backoff.nextDelayMs());
     reconnects++;
     setState(State.RECONNECTING, { delayMs, reason });
     retryTimer = setTimer(open, delayMs);

@@ -250,10 +250,46 @@ class BrowserClientTest {
     assertEquals("0", text("reconnects"));
   }
 
+  @Test
+  void aPlainEventSourceRefusedForTooManyStreamsComesBackByItselfOnceASlotIsFree() throws Exception {
+    deployGateway(0, new JsonObject().put("limits.max_connections", 1));
+    driver.get("http://127.0.0.1:" + gateway.port() + "/health/live"); // a page of the origin without a stream
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    js.executeScript("window.seen = [];"
+        + "window.track = (name, es) => {"
+        + "  ['hello', 'refused'].forEach(t => es.addEventListener(t, e => seen.push(name + ' ' + t + ' ' + e.data)));"
+        + "  es.addEventListener('error', () => seen.push(name + ' error readyState=' + es.readyState));"
+        + "};"
+        + "window.first = new EventSource('/events?topic=demo'); track('first', first);");
+    waitUntil("the first stream's hello", d -> seen().stream().anyMatch(l -> l.startsWith("first hello")));
+    js.executeScript("window.second = new EventSource('/events?topic=demo'); track('second', second);");
+    waitUntil("the second stream's refusal", d -> seen().stream().anyMatch(l -> l.startsWith("second refused")));
+    String refusal = seen().stream().filter(l -> l.startsWith("second refused")).findFirst().orElseThrow();
+    JsonObject notice = new JsonObject(refusal.substring("second refused ".length()));
+    assertEquals("too_many_streams", notice.getString("error"), refusal);
+    assertTrue(notice.getString("message").contains("limits.max_connections=1"), refusal);
+
+    js.executeScript("first.close();");
+    waitUntil("the second EventSource to come back and open", d -> seen().stream()
+        .anyMatch(l -> l.startsWith("second hello")) && number("return second.readyState") == 1);
+    assertTrue(seen().stream().noneMatch(l -> l.endsWith("readyState=2")),
+        "no EventSource was told to give up: " + seen());
+    assertEquals(1, gateway.stats().openStreams());
+  }
+
   // ---- support ------------------------------------------------------------------------------------------
 
+  @SuppressWarnings("unchecked")
+  private List<String> seen() {
+    return (List<String>) ((JavascriptExecutor) driver).executeScript("return window.seen || [];");
+  }
+
   private int deployGateway(int port) throws Exception {
-    var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port));
+    return deployGateway(port, new JsonObject());
+  }
+
+  private int deployGateway(int port, JsonObject extra) throws Exception {
+    var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port).mergeIn(extra));
     publisher = EventPublisher.install(vertx, "node1");
     IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
     gateway = await(Gateway.deploy(vertx, settings, publisher.origin(),

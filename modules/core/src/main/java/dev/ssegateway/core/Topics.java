@@ -24,7 +24,7 @@ public final class Topics {
   private static final Pattern TOPIC = Pattern.compile(TOPIC_REGEX);
   private static final Pattern TYPE = Pattern.compile(TYPE_REGEX);
   private static final Set<String> RESERVED_TYPES = Set.of(
-      WireNames.HELLO, WireNames.HEARTBEAT, WireNames.RESET, WireNames.DROPPED);
+      WireNames.HELLO, WireNames.HEARTBEAT, WireNames.RESET, WireNames.DROPPED, WireNames.REFUSED);
 
   private Topics() {
   }

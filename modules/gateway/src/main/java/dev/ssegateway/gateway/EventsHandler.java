@@ -12,11 +12,13 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -78,8 +80,8 @@ final class EventsHandler implements Handler<RoutingContext> {
       return;
     }
     if (lane.closing) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+      refuseRetryable(request, settings, 503, "shutting_down", "this node is shutting down; reconnect, another node "
+          + "will serve you");
       return;
     }
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
@@ -103,23 +105,22 @@ final class EventsHandler implements Handler<RoutingContext> {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     if (lane.closing) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+      refuseRetryable(request, settings, 503, "shutting_down", "this node is shutting down; reconnect, another node "
+          + "will serve you");
       return;
     }
     int maxConnections = settings.get(GatewaySettings.MAX_CONNECTIONS);
     if (stats.openStreams() >= maxConnections) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "too_many_streams", "this node holds limits.max_connections=" + maxConnections
-          + " streams; retry later or on another node");
+      refuseRetryable(request, settings, 503, "too_many_streams", "this node holds limits.max_connections="
+          + maxConnections + " streams; retry later or on another node");
       return;
     }
     String peer = request.remoteAddress() == null ? "?" : request.remoteAddress().host();
     int perAddress = settings.get(GatewaySettings.MAX_CONNECTIONS_PER_ADDRESS);
     if (!stats.perAddress.tryAcquire(peer, perAddress)) {
-      response.putHeader("Retry-After", "5");
-      reject(response, 429, "too_many_streams_from_address", "this address holds limits.max_connections_per_address="
-          + perAddress + " streams on this node; close one or retry later");
+      refuseRetryable(request, settings, 429, "too_many_streams_from_address",
+          "this address holds limits.max_connections_per_address=" + perAddress
+              + " streams on this node; close one or retry later");
       return;
     }
     stats.openStreams.increment();
@@ -141,6 +142,55 @@ final class EventsHandler implements Handler<RoutingContext> {
     response.closeHandler(v -> lane.remove(c));
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));
+  }
+
+  /**
+   * Refuses a stream that a later attempt may get: {@code shutting_down} (429/503 come back after
+   * {@code Retry-After} seconds). A client that accepts {@code text/event-stream} (a native {@code EventSource},
+   * which gives up for good on any status but 200) gets instead a 200 stream that says {@code retry: <delay>}, a
+   * {@link WireNames#REFUSED} event {@code {"error","message","retry_ms"}} and ends: a native EventSource comes
+   * back after the delay, and the project's clients read the reason from the event. Everyone else (curl) gets the
+   * status with its JSON body and {@code Retry-After}. The delay is the {@code Retry-After} time plus a random
+   * share of it (shutting down: {@code retry_ms} plus up to {@code shutdown.retry_jitter_ms}), so refused clients
+   * do not come back together.
+   */
+  private void refuseRetryable(HttpServerRequest request, GatewaySettings settings, int status, String code,
+                               String message) {
+    HttpServerResponse response = request.response();
+    long retryAfterSeconds = status == 429 ? 5 : 1;
+    if (!acceptsEventStream(request)) {
+      response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
+      reject(response, status, code, message);
+      return;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long delayMs;
+    if ("shutting_down".equals(code)) {
+      delayMs = settings.retryMs() + random.nextLong(settings.get(GatewaySettings.SHUTDOWN_RETRY_JITTER_MS) + 1L);
+    } else {
+      delayMs = retryAfterSeconds * 1000 + random.nextLong(retryAfterSeconds * 1000 + 1);
+    }
+    stats.rejected(code);
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    JsonObject notice = new JsonObject().put("error", code).put("message", message).put("retry_ms", delayMs);
+    response.setStatusCode(200)
+        .putHeader("Content-Type", WireNames.EVENT_STREAM)
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .putHeader("Retry-After", Long.toString((delayMs + 999) / 1000))
+        .end(SseEncoder.retry(delayMs).appendBuffer(SseEncoder.body(WireNames.REFUSED, notice.encode())));
+  }
+
+  /** Whether the request's {@code Accept} names {@code text/event-stream}: an EventSource, or a client like one. */
+  static boolean acceptsEventStream(HttpServerRequest request) {
+    for (String accept : request.headers().getAll("Accept")) {
+      if (accept.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void reject(HttpServerResponse response, int status, String code, String message) {
