@@ -8,7 +8,6 @@ import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -31,12 +30,17 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final Lane lane;
   private final GatewayStats stats;
   private final LiveSettings live;
-  private final Consumer<HttpConnection> streamOpened;
+  private final Consumer<HttpServerRequest> streamOpened;
+  private final Consumer<HttpServerRequest> streamClosed;
 
-  /** {@code streamOpened} is told of each connection whose request became a stream ({@link ConnectionGate}). */
+  /**
+   * {@code streamOpened} is told of each request that became a stream, {@code streamClosed} of its end
+   * ({@link ConnectionGate}).
+   */
   EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live,
-                Consumer<HttpConnection> streamOpened) {
+                Consumer<HttpServerRequest> streamOpened, Consumer<HttpServerRequest> streamClosed) {
     this.streamOpened = streamOpened;
+    this.streamClosed = streamClosed;
     this.fanOut = fanOut;
     this.lane = lane;
     this.stats = stats;
@@ -125,9 +129,15 @@ final class EventsHandler implements Handler<RoutingContext> {
     }
     stats.openStreams.increment();
     stats.streamsOpened.increment();
-    streamOpened.accept(request.connection());
+    streamOpened.accept(request);
+    HttpVersion version = request.version();
+    // HTTP/1.1 streams go straight to their channel once started (Lane.start); an HTTP/2 stream shares its
+    // connection and writes through its response, judged by what it owes itself
+    StreamTarget target = version == HttpVersion.HTTP_2
+        ? new Http2StreamTarget(response, settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
+        : StreamTarget.of(response);
     StreamConnection c = new StreamConnection(response,
-        request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
+        version == HttpVersion.HTTP_1_1 ? request.connection() : null, target, topics, peer,
         System.currentTimeMillis());
     response.setChunked(true)
         .setWriteQueueMaxSize(settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
@@ -139,7 +149,16 @@ final class EventsHandler implements Handler<RoutingContext> {
       // (HTTP/2 forbids the header: there the stream ends and the connection serves others)
       response.putHeader("Connection", "close");
     }
-    response.closeHandler(v -> lane.remove(c));
+    if (version == HttpVersion.HTTP_2) {
+      stats.http2Streams.increment();
+    }
+    response.closeHandler(v -> {
+      lane.remove(c);
+      if (version == HttpVersion.HTTP_2) {
+        stats.http2Streams.decrement();
+      }
+      streamClosed.accept(request);
+    });
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));
   }
