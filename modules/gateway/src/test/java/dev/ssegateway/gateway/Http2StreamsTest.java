@@ -230,6 +230,52 @@ class Http2StreamsTest {
   }
 
   @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void onShutdownEveryHttp2StreamGetsItsJitteredRetryBeforeTheGoaway(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    int n = 3;
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(settings(false).put("retry_ms", 700)
+        .put("shutdown.retry_jitter_ms", 300)), "n1").await(20, TimeUnit.SECONDS);
+    HttpClient client = h2Client(vertx, false);
+    List<StringBuilder> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<io.vertx.core.Promise<Void>> ends = new ArrayList<>();
+    io.vertx.core.Promise<List<Boolean>> goAway = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
+    CLIENT_CONTEXT.get().runOnContext(v -> {
+      List<Future<Void>> heads = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        StringBuilder body = new StringBuilder();
+        bodies.add(body);
+        io.vertx.core.Promise<Void> end = io.vertx.core.Promise.promise();
+        ends.add(end);
+        heads.add(client.request(new RequestOptions().setHost("127.0.0.1").setPort(g.port())
+                .setURI("/events?topic=a")).compose(r -> r.send()).map(resp -> {
+          resp.handler(b -> body.append(b.toString()));
+          resp.endHandler(x -> end.tryComplete());
+          resp.request().connection().goAwayHandler(x -> goAway.tryComplete(
+              ends.stream().map(p -> p.future().isComplete()).toList()));
+          return null;
+        }));
+      }
+      Future.all(heads).<Void>mapEmpty().onComplete(opened);
+    });
+    opened.future().await(20, TimeUnit.SECONDS);
+    Await.until(vertx, () -> bodies.stream().allMatch(b -> b.toString().contains("event: hello")), 10_000,
+        () -> "every hello").await(20, TimeUnit.SECONDS);
+    g.close().await(30, TimeUnit.SECONDS);
+    List<Boolean> endedBeforeGoAway = goAway.future().await(20, TimeUnit.SECONDS);
+    assertEquals(java.util.Collections.nCopies(n, true), endedBeforeGoAway, "every stream ended before the GOAWAY");
+    for (StringBuilder body : bodies) {
+      String text = body.toString();
+      java.util.regex.Matcher last = java.util.regex.Pattern.compile("retry: (\\d+)\n\n$").matcher(text);
+      assertTrue(last.find(), "the stream ends with its retry: " + text);
+      long retry = Long.parseLong(last.group(1));
+      assertTrue(retry >= 700 && retry <= 1000, "retry_ms plus jitter: " + retry);
+    }
+    ctx.completeNow();
+  }
+
+  @Test
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
   void maxStreamsPerConnectionIsAnnouncedAndEachStreamCountsInMaxConnections(Vertx vertx, VertxTestContext ctx)
       throws Exception {
