@@ -276,6 +276,29 @@ class Http2StreamsTest {
   }
 
   @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void anHttp2ConnectionLeftWithoutStreamsIsClosedAfterTheRequestTimeout(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(settings(false).put("limits.request_timeout_ms", 500)), "n1")
+        .await(20, TimeUnit.SECONDS);
+    HttpClient client = h2Client(vertx, false);
+    List<SseTestClient> two = open(client, g.port(), "/events?topic=a", 2);
+    HttpConnection connection = two.get(0).response().request().connection();
+    io.vertx.core.Promise<Long> closedAt = io.vertx.core.Promise.promise();
+    connection.closeHandler(v -> closedAt.tryComplete(System.nanoTime()));
+    two.get(0).response().request().reset().await(10, TimeUnit.SECONDS);
+    Await.until(vertx, () -> g.stats().openStreams() == 1, 10_000, () -> "one stream left")
+        .await(20, TimeUnit.SECONDS);
+    long lastStreamGone = System.nanoTime();
+    two.get(1).response().request().reset().await(10, TimeUnit.SECONDS);
+    long closed = closedAt.future().await(20, TimeUnit.SECONDS);
+    assertTrue(closed - lastStreamGone >= 400_000_000L, "open while it had a stream, closed after the timeout");
+    Await.until(vertx, () -> g.stats().openConnections.get() == 0, 10_000, () -> "connection gone on the server")
+        .await(20, TimeUnit.SECONDS);
+    ctx.completeNow();
+  }
+
+  @Test
   @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
   void maxStreamsPerConnectionIsAnnouncedAndEachStreamCountsInMaxConnections(Vertx vertx, VertxTestContext ctx)
       throws Exception {
