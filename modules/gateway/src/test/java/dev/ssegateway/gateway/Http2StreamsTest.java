@@ -37,10 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Streams over HTTP/2, several per connection, by the Vert.x HTTP client in HTTP/2 mode: cleartext with prior
- * knowledge ({@code http.h2c}) and TLS with ALPN. Each stream holds the wire contract on its own (headers, retry,
- * hello with its id, events in order, heartbeats, resume), a stream whose flow-control window stays shut is cut by
- * {@code limits.write_queue_bytes} while the others on its connection go on, and the stream limits hold per stream.
+ * Streams over HTTP/2, several per connection: the Vert.x HTTP client with cleartext prior knowledge
+ * ({@code http.h2c}), the JDK client over TLS with ALPN and over an {@code Upgrade: h2c}. Each stream holds the wire
+ * contract on its own (headers, retry, hello with its id, events in order, heartbeats, resume, metrics by protocol),
+ * CORS and a live heartbeat change hold per stream (slow streams: {@code Http2SlowStreamsTest}), shutdown ends every stream with its retry before the GOAWAY,
+ * an HTTP/2 connection without streams is closed, and the stream limits hold per stream.
  */
 @ExtendWith(VertxExtension.class)
 class Http2StreamsTest {
@@ -295,6 +296,31 @@ class Http2StreamsTest {
     assertTrue(closed - lastStreamGone >= 400_000_000L, "open while it had a stream, closed after the timeout");
     Await.until(vertx, () -> g.stats().openConnections.get() == 0, 10_000, () -> "connection gone on the server")
         .await(20, TimeUnit.SECONDS);
+    ctx.completeNow();
+  }
+
+  @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void corsAndALiveHeartbeatChangeHoldPerHttp2Stream(Vertx vertx, VertxTestContext ctx) throws Exception {
+    String app = "https://app.example.com";
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(settings(false).put("cors.allowed_origins", app)), "n1")
+        .await(20, TimeUnit.SECONDS);
+    HttpClient client = h2Client(vertx, false);
+    MultiMap origin = MultiMap.caseInsensitiveMultiMap().add("Origin", app);
+    SseTestClient first = openOne(client, g.port(), "/events?topic=a", origin);
+    SseTestClient second = openOne(client, g.port(), "/events?topic=a", origin);
+    assertSame(first.response().request().connection(), second.response().request().connection());
+    for (SseTestClient s : List.of(first, second)) {
+      assertEquals(app, s.response().getHeader("Access-Control-Allow-Origin"), "each stream carries CORS");
+    }
+    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx);
+    live.apply(vertx, dev.ssegateway.core.SettingsValidator.apply(live.current(),
+        new JsonObject().put("heartbeat_ms", 2000)));
+    for (SseTestClient s : List.of(first, second)) {
+      s.await(fs -> fs.stream().anyMatch(f -> WireNames.HEARTBEAT.equals(f.type())
+          && new JsonObject(f.data()).getInteger("heartbeat_ms") == 2000)).await(20, TimeUnit.SECONDS);
+      assertFalse(s.isEnded(), "the new interval arrives on the open stream");
+    }
     ctx.completeNow();
   }
 
