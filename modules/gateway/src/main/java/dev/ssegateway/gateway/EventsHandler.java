@@ -164,8 +164,9 @@ final class EventsHandler implements Handler<RoutingContext> {
   }
 
   /**
-   * Refuses a stream that a later attempt may get: {@code shutting_down} (429/503 come back after
-   * {@code Retry-After} seconds). A client that accepts {@code text/event-stream} (a native {@code EventSource},
+   * Refuses a stream for a reason a later attempt may not meet ({@code shutting_down}, {@code too_many_streams},
+   * {@code too_many_streams_from_address}): with {@code status} (503 or 429), {@code Retry-After} and the JSON body.
+   * A client that accepts {@code text/event-stream} (a native {@code EventSource},
    * which gives up for good on any status but 200) gets instead a 200 stream that says {@code retry: <delay>}, a
    * {@link WireNames#REFUSED} event {@code {"error","message","retry_ms"}} and ends: a native EventSource comes
    * back after the delay, and the project's clients read the reason from the event. Everyone else (curl) gets the
