@@ -3,7 +3,9 @@
 #
 #   modules/bench/run.sh [scenario ...]
 #
-# Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity
+# Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity h2-fanout
+#   h2-fanout: the max-rate ramp with MAXRATE_STREAMS streams, over H2_CONNECTIONS (10) HTTP/2 connections (h2c,
+#   prior knowledge) and over one HTTP/1.1 connection each, against one gateway started with http.h2c; gateway only
 #   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
 #   (each process may open at most 20000 files here); gateway only
 #   publisher: the max-rate ramp into MAXRATE_STREAMS streams twice in one run, events published over HTTP ingest,
@@ -28,7 +30,8 @@ BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
 GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082 PUBLISHER_CONTROL_PORT=18099
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity h2-fanout)
+H2_CONNECTIONS=${H2_CONNECTIONS:-10}
 TARGETS=${TARGETS:-"gateway nchan raw"}
 GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}  # see docs/performance.md
 RAW_JVM_OPTS=${RAW_JVM_OPTS:-"$GATEWAY_JVM_OPTS"}
@@ -109,6 +112,9 @@ start_gateway() { # scenario-label port node-id
   sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" -e "s/\"port\": 18080/\"port\": $port/" \
       -e "s/\"node_id\": \"bench\"/\"node_id\": \"$node\"/" "$HERE/conf/gateway.json" > "$WORK/$node.json"
   [ -n "$publishers" ] && sed -i "/\"node_id\"/a\\$publishers" "$WORK/$node.json"
+  if [ "$label" = h2-fanout ]; then   # cleartext HTTP/2 with prior knowledge, beside HTTP/1.1 on the same port
+    sed -i 's/"instances": 2 }/"instances": 2, "h2c": true }/' "$WORK/$node.json"
+  fi
   [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/$node-$label.jfr,settings=profile,dumponexit=true"
   # shellcheck disable=SC2086
   java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/$node-gc-$label.log" "${launch[@]}" -conf "$WORK/$node.json" \
@@ -156,7 +162,8 @@ scenario_args() { # label -> scenario name and options
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
     storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
     capacity)   echo "idle --streams $CAPACITY_STREAMS --hold $IDLE_HOLD" ;;
-    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity publisher)" >&2; return 1 ;;
+    h2-fanout)  echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity publisher h2-fanout)" >&2; return 1 ;;
   esac
 }
 
@@ -174,9 +181,23 @@ scenario_args() { # label -> scenario name and options
 for label in "${SCENARIOS[@]}"; do
   read -r -a args <<< "$(scenario_args "$label")"
   kinds=$TARGETS
-  if [ "$label" = capacity ] || [ "$label" = publisher ]; then   # the gateway's own: no peer in these
+  if [ "$label" = capacity ] || [ "$label" = publisher ] || [ "$label" = h2-fanout ]; then   # the gateway alone in these
     kinds=""; [[ " $TARGETS " == *" gateway "* ]] && kinds=gateway
     [ -n "$kinds" ] || continue
+  fi
+  if [ "$label" = h2-fanout ]; then   # the same ramp over HTTP/1.1 connections and over HTTP/2 streams
+    for proto in http1 http2; do
+      extra=(); [ "$proto" = http2 ] && extra=(--http2 "$H2_CONNECTIONS")
+      echo "== $label / gateway $proto (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      start_server gateway "$label"
+      # shellcheck disable=SC2086
+      timeout "${SCENARIO_TIMEOUT:-900}" java $DRIVER_JVM_OPTS -jar "$WORK/sse-bench.jar" scenario "${args[@]}" "${extra[@]}" \
+        --label "$label-$proto" --target gateway --port "$PORT" --pid "$PIDS" --out "$RESULTS/$label.gateway-$proto.json" \
+        2> >(tee -a "$RESULTS/driver.log" >&2) || echo "!! $label / $proto failed (see $RESULTS/driver.log)" >&2
+      stop_server
+    done
+    java -jar "$WORK/sse-bench.jar" table "$RESULTS"/"$label".*.json | tee -a "$RESULTS/tables.md"
+    continue
   fi
   for kind in $kinds; do
     echo "== $label / $kind (load $(cut -d' ' -f1 /proc/loadavg))" >&2

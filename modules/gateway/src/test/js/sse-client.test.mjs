@@ -184,6 +184,28 @@ test('a refused stream fails with the JSON error when retrying cannot help, and 
   assert.equal(busy.states.at(-1).reason, 'HTTP 503 some_error: because');
 });
 
+test('a refused event is a failed attempt: its reason is reported, the backoff goes on, retry_ms is waited', () => {
+  const { clock, es, events, states, stream } = setup();
+  es.last().emit('hello', hello(), 'n1:5');
+  es.last().fail(0);
+  clock.advance(500);
+  const second = es.last();
+  second.open();
+  second.emit('refused', JSON.stringify({ error: 'too_many_streams', message: 'full', retry_ms: 1700 }));
+  assert.ok(second.closed, 'the EventSource does not come back on its own');
+  assert.equal(stream.state, 'reconnecting');
+  assert.equal(states.at(-1).reason, 'refused too_many_streams: full');
+  assert.equal(states.at(-1).delayMs, 1700, 'the gateway delay, above the backoff delay of 1000');
+  assert.equal(stream.attempt, 2, 'the refusal did not reset the attempt counter');
+  assert.equal(events.length, 0, 'not delivered as an event');
+  assert.ok(!states.some(s => s.s === 'open' && s.attempt === 2), 'never reported open');
+  clock.advance(1700);
+  assert.equal(es.all.length, 3);
+  assert.equal(es.last().url, 'http://gw.test/events?topic=a&topic=b&lastEventId=n1%3A5');
+  es.last().emit('refused', JSON.stringify({ error: 'shutting_down', message: 'bye', retry_ms: 10 }));
+  assert.equal(states.at(-1).delayMs, 2000, 'a short gateway delay does not shorten the backoff');
+});
+
 test('close() stops everything: no reopen, no timers, terminal state', () => {
   const { clock, es, states, stream } = setup();
   es.last().fail(0);

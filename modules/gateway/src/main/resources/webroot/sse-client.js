@@ -27,6 +27,11 @@ export const CONTROL_TYPES = Object.freeze(['hello', 'heartbeat']);
 export const NOTICE_TYPES = Object.freeze(['reset', 'dropped']);
 /** The gateway ended the stream because its token expired: reopen at once with a fresh token (not a failure). */
 export const EXPIRED_TYPE = 'expired';
+/**
+ * The gateway's answer to a stream it refuses for a reason that retrying fixes (too many streams, shutting down),
+ * sent as a 200 stream so that a native EventSource comes back: `{"error","message","retry_ms"}`, then the end.
+ */
+export const REFUSED_TYPE = 'refused';
 /** Answers to a stream request that retrying cannot fix: the client stops in state `failed`. */
 export const FATAL_STATUSES = Object.freeze([400, 401, 403, 404, 405, 413, 415]);
 
@@ -107,7 +112,8 @@ export function connect(options = {}) {
   if (typeof EventSourceImpl !== 'function') {
     throw new TypeError('this environment has no EventSource');
   }
-  const listened = [...new Set([...CONTROL_TYPES, 'message', ...NOTICE_TYPES, EXPIRED_TYPE, ...[].concat(types)])];
+  const listened = [...new Set([...CONTROL_TYPES, REFUSED_TYPE, 'message', ...NOTICE_TYPES, EXPIRED_TYPE,
+    ...[].concat(types)])];
   const backoff = new Backoff({ baseDelayMs, maxDelayMs, jitter, random });
 
   let source = null;
@@ -265,6 +271,13 @@ export function connect(options = {}) {
   }
 
   function received(e) {
+    if (e.type === REFUSED_TYPE) {
+      // a failed attempt, not an event: the backoff goes on, waiting at least the gateway's delay
+      const body = parse(e.data);
+      retryLater(body && body.error ? `refused ${body.error}: ${body.message}` : 'the gateway refused the stream',
+        body && Number.isFinite(body.retry_ms) ? body.retry_ms : 0);
+      return;
+    }
     lastEventAt = now();
     backoff.reset();
     if (e.lastEventId) {
@@ -359,9 +372,9 @@ export function connect(options = {}) {
     }
   }
 
-  function retryLater(reason) {
+  function retryLater(reason, minDelayMs = 0) {
     drop();
-    const delayMs = backoff.nextDelayMs();
+    const delayMs = Math.max(minDelayMs, backoff.nextDelayMs());
     reconnects++;
     setState(State.RECONNECTING, { delayMs, reason });
     retryTimer = setTimer(open, delayMs);

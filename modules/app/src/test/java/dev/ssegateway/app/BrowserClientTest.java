@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The demo page and {@code /sse-client.js} in a real headless Chromium: events show up once, a hot-reloaded
  * heartbeat is seen without a reconnect, a gateway restart is ridden out with resume, and a stream that
- * goes silent is detected and reopened from the last event id. Each test leaves a screenshot in
+ * goes silent is detected and reopened from the last event id; a plain EventSource refused for too many streams
+ * comes back by itself, and one page's 12 EventSources over HTTPS (HTTP/2) all open. Each test leaves a screenshot in
  * {@code target/screenshots/}.
  */
 class BrowserClientTest {
@@ -81,7 +82,8 @@ class BrowserClientTest {
     options.setBinary(CHROMIUM);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile);
+        "--disable-quic", "--window-size=1280,900", "--user-data-dir=" + profile,
+        "--ignore-certificate-errors"); // the HTTPS test's certificate is made by the test
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER))
         .build();
@@ -250,10 +252,82 @@ class BrowserClientTest {
     assertEquals("0", text("reconnects"));
   }
 
+  @Test
+  void aPlainEventSourceRefusedForTooManyStreamsComesBackByItselfOnceASlotIsFree() throws Exception {
+    deployGateway(0, new JsonObject().put("limits.max_connections", 1));
+    driver.get("http://127.0.0.1:" + gateway.port() + "/health/live"); // a page of the origin without a stream
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    js.executeScript("window.seen = [];"
+        + "window.track = (name, es) => {"
+        + "  ['hello', 'refused'].forEach(t => es.addEventListener(t, e => seen.push(name + ' ' + t + ' ' + e.data)));"
+        + "  es.addEventListener('error', () => seen.push(name + ' error readyState=' + es.readyState));"
+        + "};"
+        + "window.first = new EventSource('/events?topic=demo'); track('first', first);");
+    waitUntil("the first stream's hello", d -> seen().stream().anyMatch(l -> l.startsWith("first hello")));
+    js.executeScript("window.second = new EventSource('/events?topic=demo'); track('second', second);");
+    waitUntil("the second stream's refusal", d -> seen().stream().anyMatch(l -> l.startsWith("second refused")));
+    String refusal = seen().stream().filter(l -> l.startsWith("second refused")).findFirst().orElseThrow();
+    JsonObject notice = new JsonObject(refusal.substring("second refused ".length()));
+    assertEquals("too_many_streams", notice.getString("error"), refusal);
+    assertTrue(notice.getString("message").contains("limits.max_connections=1"), refusal);
+
+    js.executeScript("first.close();");
+    waitUntil("the second EventSource to come back and open", d -> seen().stream()
+        .anyMatch(l -> l.startsWith("second hello")) && number("return second.readyState") == 1);
+    assertTrue(seen().stream().noneMatch(l -> l.endsWith("readyState=2")),
+        "no EventSource was told to give up: " + seen());
+    assertEquals(1, gateway.stats().openStreams());
+  }
+
+  @Test
+  void twelveEventSourcesOfOnePageOverHttpsAllOpenAndReceiveEveryEventAndHeartbeat() throws Exception {
+    Path dir = Files.createTempDirectory("sse-gateway-cert");
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+        key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost").redirectErrorStream(true).start();
+    String output = new String(openssl.getInputStream().readAllBytes());
+    assertTrue(openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0, "openssl: " + output);
+    deployGateway(0, new JsonObject().put("tls.cert_file", cert.toString()).put("tls.key_file", key.toString()));
+    driver.get("https://127.0.0.1:" + gateway.port() + "/health/live"); // the browser ignores the test's cert
+    JavascriptExecutor js = (JavascriptExecutor) driver;
+    js.executeScript("window.streams = [];"
+        + "for (let i = 0; i < 12; i++) {"
+        + "  const s = { hello: 0, data: [], heartbeats: 0, es: new EventSource('/events?topic=tabs') };"
+        + "  s.es.addEventListener('hello', () => s.hello++);"
+        + "  s.es.addEventListener('heartbeat', () => s.heartbeats++);"
+        + "  s.es.addEventListener('message', e => s.data.push(e.data));"
+        + "  streams.push(s);"
+        + "}");
+    waitUntil("12 hellos", d -> number("return streams.filter(s => s.hello === 1).length") == 12);
+    assertEquals(12L, gateway.stats().http2Streams.sum(), "every stream is an HTTP/2 stream");
+    for (int i = 1; i <= 3; i++) {
+      await(publisher.publish("tabs", "message", "tab-event-" + i));
+    }
+    waitUntil("every event and a heartbeat on all 12", d -> number("return streams.filter(s => s.data.join() === "
+        + "'tab-event-1,tab-event-2,tab-event-3' && s.heartbeats > 0).length") == 12);
+    assertEquals(12L, number("return streams.filter(s => s.es.readyState === 1).length"));
+    js.executeScript("streams.forEach(s => s.es.close());");
+    try (Stream<Path> files = Files.list(dir)) {
+      files.forEach(p -> p.toFile().delete());
+    }
+    dir.toFile().delete();
+  }
+
   // ---- support ------------------------------------------------------------------------------------------
 
+  @SuppressWarnings("unchecked")
+  private List<String> seen() {
+    return (List<String>) ((JavascriptExecutor) driver).executeScript("return window.seen || [];");
+  }
+
   private int deployGateway(int port) throws Exception {
-    var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port));
+    return deployGateway(port, new JsonObject());
+  }
+
+  private int deployGateway(int port, JsonObject extra) throws Exception {
+    var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port).mergeIn(extra));
     publisher = EventPublisher.install(vertx, "node1");
     IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
     gateway = await(Gateway.deploy(vertx, settings, publisher.origin(),

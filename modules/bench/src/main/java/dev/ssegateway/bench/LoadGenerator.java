@@ -89,6 +89,8 @@ public final class LoadGenerator {
   private final Future<String> loopsReady;
   private long windowCpuStartMs;
   private long windowStartNanos;
+  /** Set by {@link #http2}: the streams are HTTP/2 streams multiplexed over this client's few connections. */
+  private io.vertx.core.http.HttpClient h2;
 
   public LoadGenerator(Vertx vertx, Options options) {
     this(vertx, options, false);
@@ -128,6 +130,21 @@ public final class LoadGenerator {
         });
       }
     }, new DeploymentOptions().setInstances(loops));
+  }
+
+  /**
+   * Makes the streams HTTP/2 streams (cleartext, prior knowledge) spread over {@code connections} connections,
+   * instead of one HTTP/1.1 connection each. Call before {@link #open}; the {@code drop} command is not supported.
+   */
+  LoadGenerator http2(int connections) {
+    int perConnection = (options.streams() + connections - 1) / connections;
+    h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+            .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+            .setHttp2MultiplexingLimit(perConnection).setHttp2ConnectionWindowSize(64 * 1024 * 1024)
+            .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(1024 * 1024))
+            .setConnectTimeout(10_000),
+        new io.vertx.core.http.PoolOptions().setHttp2MaxSize(connections).setMaxWaitQueueSize(-1));
+    return this;
   }
 
   /** A generator with its own Vert.x (one event loop per core), for a receiver process. */
@@ -223,6 +240,10 @@ public final class LoadGenerator {
   }
 
   private void connectOnLoop(StreamProbe p, String lastId, boolean[] settledOnce, boolean[] counted) {
+    if (h2 != null) {
+      connectHttp2(p, lastId, settledOnce, counted);
+      return;
+    }
     clients[p.index % clients.length].connect(options.port(), options.host()).onComplete(ar -> {
       if (ar.failed()) {
         home.runOnContext(x -> settle(false));
@@ -273,6 +294,49 @@ public final class LoadGenerator {
         }
       });
       s.write(Buffer.buffer(req.toString()));
+    });
+  }
+
+  private void connectHttp2(StreamProbe p, String lastId, boolean[] settledOnce, boolean[] counted) {
+    io.vertx.core.http.RequestOptions ro = new io.vertx.core.http.RequestOptions().setHost(options.host())
+        .setPort(options.port()).setURI(options.path()).putHeader("Accept", "text/event-stream");
+    if (lastId != null) {
+      ro.putHeader("Last-Event-ID", lastId);
+    }
+    Runnable gone = () -> {
+      if (counted[0]) {
+        counters.live.decrementAndGet();
+        counted[0] = false;
+      }
+      p.ready = false;
+      if (!p.closedByUs) {
+        counters.closedByServer.increment();
+      }
+      if (!settledOnce[0]) {
+        settledOnce[0] = true;
+        home.runOnContext(y -> settle(false));
+      }
+    };
+    h2.request(ro).compose(req -> {
+      p.h2Request = req;
+      return req.send();
+    }).onComplete(ar -> {
+      if (ar.failed() || ar.result().statusCode() != 200) {
+        if (ar.succeeded()) {
+          counters.badStatus.increment();
+        }
+        settledOnce[0] = true;
+        home.runOnContext(x -> settle(false));
+        return;
+      }
+      io.vertx.core.http.HttpClientResponse resp = ar.result();
+      p.http2Started();
+      counted[0] = true;
+      settledOnce[0] = true;
+      home.runOnContext(x -> settle(true));
+      resp.handler(p::feed);
+      resp.endHandler(v -> gone.run());
+      resp.exceptionHandler(e -> gone.run());
     });
   }
 
@@ -361,8 +425,14 @@ public final class LoadGenerator {
         p.closedByUs = true;
         p.socket.close();
       }
+      if (p.h2Request != null) {
+        p.closedByUs = true;
+      }
     }
     java.util.List<Future<Void>> closing = new java.util.ArrayList<>();
+    if (h2 != null) {
+      closing.add(h2.close());
+    }
     for (NetClient c : clients) {
       closing.add(c.close());
     }

@@ -19,6 +19,8 @@ import java.util.Map;
  *   <li>{@code max-rate}: S streams, R ramped by a factor per step until p99 &gt; the limit, a loss, a
  *   failed stream or deliveries falling behind the offered rate; reports the highest sustainable step.</li>
  *   <li>{@code idle}: S streams held for a while with no events: heartbeats and memory per stream.</li>
+ *   <li>With {@code --http2 C} the streams of {@code fanout} and {@code max-rate} are HTTP/2 streams (h2c, prior
+ *   knowledge) over C connections instead of one HTTP/1.1 connection each ({@code h2-fanout} in run.sh).</li>
  *   <li>{@code storm}: S streams at R events/s, all dropped at once and resumed with their last id: time
  *   until all are back, events missing or duplicated.</li>
  * </ul>
@@ -81,7 +83,10 @@ public final class ScenarioDriver {
     int concurrency = i("concurrency", 256);
     List<Receivers.Receiver> list = new ArrayList<>();
     String path = target.subscribePath(topic);
-    if (procs == 0) {
+    if (p.containsKey("http2")) { // HTTP/2 streams over a few connections: one in-process generator is enough
+      list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
+          path, streams, sources, concurrency)).http2(i("http2", 10))));
+    } else if (procs == 0) {
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
           path, streams, sources, concurrency))));
     } else {

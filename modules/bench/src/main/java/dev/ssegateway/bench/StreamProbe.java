@@ -25,6 +25,8 @@ final class StreamProbe {
   final int index;
   private final LoadGenerator.Counters counters;
   NetSocket socket;
+  /** The stream's request when it is an HTTP/2 stream ({@link LoadGenerator#http2}); then {@link #socket} is null. */
+  io.vertx.core.http.HttpClientRequest h2Request;
   boolean ready;
   boolean everReady;
   boolean closedByUs;
@@ -74,6 +76,14 @@ final class StreamProbe {
     ready = false;
     closedByUs = false;
     lastHeartbeatNanos = 0;
+  }
+
+  /** An HTTP/2 stream answered 200: what follows is its body, framed by HTTP/2, not by chunks. */
+  void http2Started() {
+    state = State.RAW_BODY;
+    ready = true;
+    everReady = true;
+    counters.onReady(this);
   }
 
   void feed(Buffer buf) {

@@ -533,6 +533,15 @@ public final class SseClient {
   }
 
   private void onFrame(SseFrame frame) {
+    if (WireNames.REFUSED.equals(frame.type())) {
+      // A refusal that retrying fixes, in the form a native EventSource follows: a failed attempt, not an event
+      // (the backoff goes on, the server's delay counts as its Retry-After).
+      JsonObject data = json(frame.data());
+      Object retryMs = data == null ? null : data.getValue("retry_ms");
+      retryLater(generation, "refused by " + currentUrl + ": " + frame.data(),
+          retryMs instanceof Number n ? n.longValue() : frame.retry() > 0 ? frame.retry() : -1);
+      return;
+    }
     backoff.reset();
     if (frame.retry() > 0) {
       backoff.base(frame.retry());

@@ -170,6 +170,45 @@ class SseClientTest {
   }
 
   @Test
+  void aRefusedEventIsAFailedAttemptThatWaitsTheGatewaysDelayAndKeepsTheLastEventId(Vertx vertx,
+                                                                                   VertxTestContext ctx) {
+    List<ConnectionState> states = new CopyOnWriteArrayList<>();
+    List<SseEvent> events = new CopyOnWriteArrayList<>();
+    TestSseServer.start(vertx, (i, req) -> {
+      if (i == 0) {
+        stream(req).end(hello("node1", "node1:1", 10_000));
+      } else if (i == 1) {
+        // what the gateway answers a client that accepts text/event-stream when it is full
+        stream(req).end("retry: 1200\n\n" + frame("refused", null,
+            "{\"error\":\"too_many_streams\",\"message\":\"full\",\"retry_ms\":1200}"));
+      } else {
+        ctx.verify(() -> assertEquals("node1:1", req.getHeader("Last-Event-ID")));
+        stream(req).write(hello("node1", "node1:1", 10_000));
+      }
+    }).onComplete(ctx.succeeding(server -> {
+      client = SseClient.create(vertx, options(server.url()).setBaseDelayMs(20))
+          .handler(events::add)
+          .stateHandler(s -> {
+            states.add(s);
+            if (s instanceof ConnectionState.Connected && server.hits.size() == 3) {
+              long elapsed = ms(server.hits.get(1).atNanos(), server.hits.get(2).atNanos());
+              ctx.verify(() -> {
+                assertTrue(elapsed >= 1200 && elapsed <= 1500 + MARGIN_MS, "elapsed " + elapsed);
+                assertEquals(2, states.stream().filter(x -> x instanceof ConnectionState.Connected).count(),
+                    "the refused attempt never counted as connected: " + states);
+                ConnectionState.Reconnecting refused = (ConnectionState.Reconnecting) states.get(states.size() - 3);
+                assertTrue(refused.reason().contains("too_many_streams"), refused.reason());
+                assertEquals(2, refused.attempt(), "the refusal did not reset the backoff: " + states);
+                assertTrue(events.isEmpty(), "the refusal is not delivered as an event: " + events);
+              });
+              ctx.completeNow();
+            }
+          })
+          .start();
+    }));
+  }
+
+  @Test
   void reconnectAfterServerClosesResumesFromTheLastEventAndSurfacesLoss(Vertx vertx, VertxTestContext ctx) {
     List<SseEvent> events = new CopyOnWriteArrayList<>();
     AtomicLong closedAt = new AtomicLong();

@@ -36,6 +36,15 @@ public final class GatewaySettings {
       RESTART, "folder served at / instead of the built-in page (symlinks out of it are refused); empty = built-in");
   public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 256, RESTART,
       "gateway verticle instances, one event loop each; 0 = one per CPU core");
+  public static final Setting<Boolean> HTTP_HTTP2 = Setting.flag("http.http2", true, RESTART,
+      "serve HTTP/2 besides HTTP/1.1 on the same port: with TLS by ALPN (h2, http/1.1); without TLS see http.h2c");
+  /**
+   * Off by default: Vert.x 5.0.7 tells a cleartext server of a connection only once it has read its first request
+   * (or the HTTP/2 preface), so with h2c on the connection gate's limits before the first request do not hold there.
+   */
+  public static final Setting<Boolean> HTTP_H2C = Setting.flag("http.h2c", false, RESTART,
+      "with http.http2 and without TLS, also serve cleartext HTTP/2 (prior knowledge, and Upgrade: h2c); the "
+          + "limits on connections before their first request then do not apply to cleartext connections");
   public static final Setting<Integer> HEARTBEAT_MS = Setting.integer("heartbeat_ms", 10000, 1000, 60000, LIVE,
       "interval of each connection's heartbeat");
   public static final Setting<String> HEARTBEAT_MODE = Setting.choice("heartbeat_mode", "event",
@@ -69,6 +78,10 @@ public final class GatewaySettings {
   public static final Setting<Integer> MAX_CONNECTIONS_PER_ADDRESS = Setting.integer(
       "limits.max_connections_per_address", 10_000, 1, 10_000_000, LIVE,
       "open streams per client IP address on this node; beyond it new streams get 429 with Retry-After");
+  public static final Setting<Integer> MAX_STREAMS_PER_CONNECTION = Setting.integer(
+      "limits.max_streams_per_connection", 100, 1, 10_000, RESTART,
+      "HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); each stream also "
+          + "counts in limits.max_connections and limits.max_connections_per_address");
   public static final Setting<Integer> MAX_HEADER_BYTES = Setting.integer("limits.max_header_bytes", 8192, 1024,
       1024 * 1024, RESTART, "largest request header block, in bytes; larger requests get 431");
   public static final Setting<Integer> REQUEST_TIMEOUT_MS = Setting.integer("limits.request_timeout_ms", 10_000, 100,
@@ -141,11 +154,11 @@ public final class GatewaySettings {
 
   /** Every key, in documentation order. */
   public static final List<Setting<?>> ALL = List.of(NODE_ID, HTTP_HOST, HTTP_PORT, HTTP_ALLOWED_HOSTS,
-      HTTP_WEBROOT, HTTP_INSTANCES,
+      HTTP_WEBROOT, HTTP_INSTANCES, HTTP_HTTP2, HTTP_H2C,
       HEARTBEAT_MS, HEARTBEAT_MODE, RETRY_MS, HISTORY_MAX_EVENTS, HISTORY_MAX_AGE_MS, HISTORY_MAX_TOPICS,
       HISTORY_MAX_BYTES, MAX_EVENT_BYTES, MAX_TOPICS_PER_CONNECTION, MAX_CONNECTIONS, WRITE_QUEUE_BYTES,
-      MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, REQUEST_TIMEOUT_MS, FD_RESERVE, SHUTDOWN_RETRY_JITTER_MS,
-      SHUTDOWN_DRAIN_MS,
+      MAX_CONNECTIONS_PER_ADDRESS, MAX_STREAMS_PER_CONNECTION, MAX_HEADER_BYTES, REQUEST_TIMEOUT_MS, FD_RESERVE,
+      SHUTDOWN_RETRY_JITTER_MS, SHUTDOWN_DRAIN_MS,
       TICKER_ENABLED, TICKER_TOPIC, TICKER_INTERVAL_MS, PUBLISHERS, INGEST_ENABLED, INGEST_TOKEN, ADMIN_TOKEN,
       AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE, AUTH_JWT_PUBLIC_KEY_ALGORITHM, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
       AUTH_SUBSCRIBE_CLAIM, AUTH_SUBSCRIBE_PREFIX, AUTH_PUBLISH_CLAIM, AUTH_PUBLISH_PREFIX,

@@ -31,7 +31,8 @@ class SettingsValidatorTest {
   private static final Map<String, int[]> INTEGERS = new LinkedHashMap<>();
   /** Text keys: a valid value other than the default, and an invalid one. */
   private static final Map<String, String[]> TEXTS = new LinkedHashMap<>();
-  private static final Set<String> FLAGS = Set.of("ticker.enabled", "ingest.enabled", "auth.subscribe_required",
+  private static final Set<String> FLAGS = Set.of("http.http2", "http.h2c", "ticker.enabled", "ingest.enabled",
+      "auth.subscribe_required",
       "cors.allow_credentials");
 
   static {
@@ -53,6 +54,7 @@ class SettingsValidatorTest {
     INTEGERS.put("auth.jwks_refresh_ms", new int[] {300_000, 1000, 86_400_000});
     INTEGERS.put("auth.jwks_min_refetch_ms", new int[] {10_000, 100, 3_600_000});
     INTEGERS.put("limits.max_connections_per_address", new int[] {10_000, 1, 10_000_000});
+    INTEGERS.put("limits.max_streams_per_connection", new int[] {100, 1, 10_000});
     INTEGERS.put("limits.max_header_bytes", new int[] {8192, 1024, 1024 * 1024});
     INTEGERS.put("limits.request_timeout_ms", new int[] {10_000, 100, 600_000});
     INTEGERS.put("limits.fd_reserve", new int[] {1024, 64, 1_000_000});

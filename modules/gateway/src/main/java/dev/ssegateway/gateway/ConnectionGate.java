@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,10 @@ final class ConnectionGate {
    */
   private final Map<String, LinkedHashSet<Tracked>> waiting = new HashMap<>();
   private final LinkedHashSet<Tracked> allWaiting = new LinkedHashSet<>();
+  /** Open streams of this instance's HTTP/2 connections that have any. */
+  private final Map<HttpConnection, Integer> http2Streams = new HashMap<>();
+  /** This instance's open connections. */
+  private final Set<HttpConnection> openConnections = new java.util.HashSet<>();
 
   /** One accepted connection that is not a stream (yet). */
   private final class Tracked {
@@ -91,6 +96,7 @@ final class ConnectionGate {
     boolean loopback = isLoopback(peer);
     int open = stats.openConnections.incrementAndGet();
     Tracked t = new Tracked(connection, peer);
+    openConnections.add(connection);
     connection.closeHandler(v -> closed(t));
     int reserve = settings.get(GatewaySettings.FD_RESERVE);
     if (!admits(open, MAX_FILE_DESCRIPTORS, reserve, loopback) && (!loopback || evictOldest(null) == null)) {
@@ -109,7 +115,10 @@ final class ConnectionGate {
     tracked.put(connection, t);
     await(t);
     io.netty.channel.Channel channel = VertxInternals.channel(connection);
-    if (channel != null && channel.pipeline().get(VertxInternals.HTTP_DECODER) != null) {
+    // Under cleartext HTTP/2 detection (http.h2c) Vert.x calls us once the first request is decoded: replacing the
+    // decoder then would drop the rest of that request's bytes, so its check is skipped there.
+    if (channel != null && channel.pipeline().get(VertxInternals.HTTP_DECODER) != null
+        && channel.pipeline().get(VertxInternals.H2C_UPGRADE) == null) {
       channel.pipeline().replace(VertxInternals.HTTP_DECODER, VertxInternals.HTTP_DECODER, FramingDecoder.create(options));
     }
     arm(t);
@@ -130,11 +139,33 @@ final class ConnectionGate {
   }
 
   /** The connection's request was answered with a stream: no deadline from now on, and its slot is given back. */
-  void streamOpened(HttpConnection connection) {
+  void streamOpened(HttpServerRequest request) {
+    HttpConnection connection = request.connection();
     Tracked t = tracked.remove(connection);
     if (t != null) {
       disarm(t);
       release(t);
+    }
+    if (request.version() == HttpVersion.HTTP_2 && openConnections.contains(connection)) {
+      http2Streams.merge(connection, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * A stream of {@code connection} ended. An HTTP/2 connection outlives its streams (an HTTP/1.1 stream takes its
+   * connection with it): one left without a stream for {@code limits.request_timeout_ms} is closed (GOAWAY).
+   */
+  void streamClosed(HttpServerRequest request) {
+    HttpConnection connection = request.connection();
+    if (request.version() != HttpVersion.HTTP_2 || !http2Streams.containsKey(connection)) {
+      return;
+    }
+    if (http2Streams.computeIfPresent(connection, (c, n) -> n > 1 ? n - 1 : null) == null) {
+      vertx.setTimer(live.current().get(GatewaySettings.REQUEST_TIMEOUT_MS), id -> {
+        if (!http2Streams.containsKey(connection) && openConnections.contains(connection)) {
+          connection.close();
+        }
+      });
     }
   }
 
@@ -245,6 +276,8 @@ final class ConnectionGate {
 
   private void closed(Tracked t) {
     stats.openConnections.decrementAndGet();
+    openConnections.remove(t.connection);
+    http2Streams.remove(t.connection);
     unwait(t);
     if (tracked.remove(t.connection) != null) {
       disarm(t);

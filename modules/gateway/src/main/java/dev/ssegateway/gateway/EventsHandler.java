@@ -8,15 +8,16 @@ import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -30,16 +31,18 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final GatewayStats stats;
   private final LiveSettings live;
   private final TokenAuth auth;
-  private final Consumer<HttpConnection> streamOpened;
+  private final Consumer<HttpServerRequest> streamOpened;
+  private final Consumer<HttpServerRequest> streamClosed;
 
   /**
-   * {@code auth} checks subscribe tokens; {@code streamOpened} is told of each connection whose request became a
-   * stream ({@link ConnectionGate}).
+   * {@code auth} checks subscribe tokens; {@code streamOpened} is told of each request that became a stream,
+   * {@code streamClosed} of its end ({@link ConnectionGate}).
    */
   EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live, TokenAuth auth,
-                Consumer<HttpConnection> streamOpened) {
+                Consumer<HttpServerRequest> streamOpened, Consumer<HttpServerRequest> streamClosed) {
     this.auth = auth;
     this.streamOpened = streamOpened;
+    this.streamClosed = streamClosed;
     this.fanOut = fanOut;
     this.lane = lane;
     this.stats = stats;
@@ -82,7 +85,7 @@ final class EventsHandler implements Handler<RoutingContext> {
       reject(response, 400, "invalid_last_event_id", e.getMessage());
       return;
     }
-    if (refusedWhileClosing(response)) {
+    if (refusedWhileClosing(request, settings)) {
       return;
     }
     if (!settings.get(GatewaySettings.AUTH_SUBSCRIBE_REQUIRED)) {
@@ -101,13 +104,16 @@ final class EventsHandler implements Handler<RoutingContext> {
     });
   }
 
-  /** Refuses the stream with 503 {@code shutting_down} when this node is closing; returns whether it did. */
-  private boolean refusedWhileClosing(HttpServerResponse response) {
+  /**
+   * Refuses the stream with {@code shutting_down} (503, or a {@code refused} stream for an EventSource) when this node
+   * is closing; returns whether it did.
+   */
+  private boolean refusedWhileClosing(HttpServerRequest request, GatewaySettings settings) {
     if (!lane.closing) {
       return false;
     }
-    response.putHeader("Retry-After", "1");
-    reject(response, 503, "shutting_down", "this node is shutting down; reconnect, another node will serve you");
+    refuseRetryable(request, settings, 503, "shutting_down", "this node is shutting down; reconnect, another node "
+        + "will serve you");
     return true;
   }
 
@@ -115,29 +121,34 @@ final class EventsHandler implements Handler<RoutingContext> {
   private void open(RoutingContext ctx, GatewaySettings settings, Set<String> topics, Cursor from, long expiresAtMs) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
-    if (refusedWhileClosing(response)) { // again: the node may have begun closing during the token check
+    if (refusedWhileClosing(request, settings)) { // again: the node may have begun closing during the token check
       return;
     }
     int maxConnections = settings.get(GatewaySettings.MAX_CONNECTIONS);
     if (stats.openStreams() >= maxConnections) {
-      response.putHeader("Retry-After", "1");
-      reject(response, 503, "too_many_streams", "this node holds limits.max_connections=" + maxConnections
-          + " streams; retry later or on another node");
+      refuseRetryable(request, settings, 503, "too_many_streams", "this node holds limits.max_connections="
+          + maxConnections + " streams; retry later or on another node");
       return;
     }
     String peer = request.remoteAddress() == null ? "?" : request.remoteAddress().host();
     int perAddress = settings.get(GatewaySettings.MAX_CONNECTIONS_PER_ADDRESS);
     if (!stats.perAddress.tryAcquire(peer, perAddress)) {
-      response.putHeader("Retry-After", "5");
-      reject(response, 429, "too_many_streams_from_address", "this address holds limits.max_connections_per_address="
-          + perAddress + " streams on this node; close one or retry later");
+      refuseRetryable(request, settings, 429, "too_many_streams_from_address",
+          "this address holds limits.max_connections_per_address=" + perAddress
+              + " streams on this node; close one or retry later");
       return;
     }
     stats.openStreams.increment();
     stats.streamsOpened.increment();
-    streamOpened.accept(request.connection());
+    streamOpened.accept(request);
+    HttpVersion version = request.version();
+    // HTTP/1.1 streams go straight to their channel once started (Lane.start); an HTTP/2 stream shares its
+    // connection and writes through its response, judged by what it owes itself
+    StreamTarget target = version == HttpVersion.HTTP_2
+        ? new Http2StreamTarget(response, settings.get(GatewaySettings.WRITE_QUEUE_BYTES))
+        : StreamTarget.of(response);
     StreamConnection c = new StreamConnection(response,
-        request.version() == HttpVersion.HTTP_1_1 ? request.connection() : null, topics, peer,
+        version == HttpVersion.HTTP_1_1 ? request.connection() : null, target, topics, peer,
         System.currentTimeMillis());
     c.expiresAtMs = expiresAtMs;
     response.setChunked(true)
@@ -150,9 +161,68 @@ final class EventsHandler implements Handler<RoutingContext> {
       // (HTTP/2 forbids the header: there the stream ends and the connection serves others)
       response.putHeader("Connection", "close");
     }
-    response.closeHandler(v -> lane.remove(c));
+    if (version == HttpVersion.HTTP_2) {
+      stats.http2Streams.increment();
+    }
+    response.closeHandler(v -> {
+      lane.remove(c);
+      if (version == HttpVersion.HTTP_2) {
+        stats.http2Streams.decrement();
+      }
+      streamClosed.accept(request);
+    });
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> lane.start(c, plan, live.current()));
+  }
+
+  /**
+   * Refuses a stream for a reason a later attempt may not meet ({@code shutting_down}, {@code too_many_streams},
+   * {@code too_many_streams_from_address}): with {@code status} (503 or 429), {@code Retry-After} and the JSON body.
+   * A client that accepts {@code text/event-stream} (a native {@code EventSource},
+   * which gives up for good on any status but 200) gets instead a 200 stream that says {@code retry: <delay>}, a
+   * {@link WireNames#REFUSED} event {@code {"error","message","retry_ms"}} and ends: a native EventSource comes
+   * back after the delay, and the project's clients read the reason from the event. Everyone else (curl) gets the
+   * status with its JSON body and {@code Retry-After}. The delay is the {@code Retry-After} time plus a random
+   * share of it (shutting down: {@code retry_ms} plus up to {@code shutdown.retry_jitter_ms}), so refused clients
+   * do not come back together.
+   */
+  private void refuseRetryable(HttpServerRequest request, GatewaySettings settings, int status, String code,
+                               String message) {
+    HttpServerResponse response = request.response();
+    long retryAfterSeconds = status == 429 ? 5 : 1;
+    if (!acceptsEventStream(request)) {
+      response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
+      reject(response, status, code, message);
+      return;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long delayMs;
+    if ("shutting_down".equals(code)) {
+      delayMs = settings.retryMs() + random.nextLong(settings.get(GatewaySettings.SHUTDOWN_RETRY_JITTER_MS) + 1L);
+    } else {
+      delayMs = retryAfterSeconds * 1000 + random.nextLong(retryAfterSeconds * 1000 + 1);
+    }
+    stats.rejected(code);
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    JsonObject notice = new JsonObject().put("error", code).put("message", message).put("retry_ms", delayMs);
+    response.setStatusCode(200)
+        .putHeader("Content-Type", WireNames.EVENT_STREAM)
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .putHeader("Retry-After", Long.toString((delayMs + 999) / 1000))
+        .end(SseEncoder.retry(delayMs).appendBuffer(SseEncoder.body(WireNames.REFUSED, notice.encode())));
+  }
+
+  /** Whether the request's {@code Accept} names {@code text/event-stream}: an EventSource, or a client like one. */
+  static boolean acceptsEventStream(HttpServerRequest request) {
+    for (String accept : request.headers().getAll("Accept")) {
+      if (accept.toLowerCase(java.util.Locale.ROOT).contains("text/event-stream")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void reject(HttpServerResponse response, int status, String code, String message) {

@@ -73,6 +73,10 @@ public final class GatewayMetrics {
           .description("Open SSE streams, by how many topics each follows")
           .tag("topics", TOPIC_BUCKETS[i]).register(r);
     }
+    Gauge.builder("sse.open.streams.by.protocol", stats, s -> Math.max(0, s.openStreams() - s.http2Streams.sum()))
+        .description("Open SSE streams, by HTTP version").tag("protocol", "http1").register(r);
+    Gauge.builder("sse.open.streams.by.protocol", stats, s -> s.http2Streams.sum())
+        .description("Open SSE streams, by HTTP version").tag("protocol", "http2").register(r);
     counter(r, "sse.streams.opened", "Streams accepted (reconnects included)", stats, s -> s.streamsOpened.sum());
     Gauge.builder("sse.open.connections", stats, s -> s.openConnections.get())
         .description("Open HTTP connections, streams included, counted from accept").register(r);

@@ -16,6 +16,8 @@ public final class GatewayStats {
   public final LongAdder openStreams = new LongAdder();
   public final LongAdder heartbeatTimers = new LongAdder();
   public final LongAdder streamsOpened = new LongAdder();
+  /** Open streams that are HTTP/2 streams (the others of {@link #openStreams} are HTTP/1.x). */
+  public final LongAdder http2Streams = new LongAdder();
   public final LongAdder eventsReceived = new LongAdder();
   public final LongAdder eventsDropped = new LongAdder();
   public final LongAdder duplicatesIgnored = new LongAdder();
@@ -122,6 +124,7 @@ public final class GatewayStats {
         .put("open_streams", openStreams.sum())
         .put("heartbeat_timers", heartbeatTimers.sum())
         .put("streams_opened", streamsOpened.sum())
+        .put("http2_streams", http2Streams.sum())
         .put("events_received", eventsReceived.sum())
         .put("events_dropped", eventsDropped.sum())
         .put("events_dropped_by_reason", new JsonObject(new java.util.LinkedHashMap<String, Object>(droppedByReason())))

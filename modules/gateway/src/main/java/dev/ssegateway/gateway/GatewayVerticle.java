@@ -8,7 +8,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 
@@ -65,24 +67,23 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     HttpRefusals.mount(router, stats);
     Cors.mount(router, settings);
-    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, auth, gate::streamOpened));
+    router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, auth, gate::streamOpened,
+        gate::streamClosed));
     routes.forEach(r -> r.mount(router));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
         .setPort(port == 0 ? -1 : port) // -1: every instance shares one random port
         .setTcpNoDelay(true)
         .setIdleTimeout(0)
-        // Streams are HTTP/1.1 (chunked, written straight to the channel). Cleartext HTTP/2 would multiplex a
-        // stream under the client's flow-control window (64 KiB by default), where a burst reads as a slow
-        // consumer; an h2c upgrade request is answered in HTTP/1.1 instead.
-        .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES))
         .setMaxInitialLineLength(maxRequestLineBytes(settings));
-    if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
+    boolean tls = !settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty();
+    if (tls) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(settings.get(GatewaySettings.TLS_CERT_FILE))
           .setKeyPath(settings.get(GatewaySettings.TLS_KEY_FILE)));
     }
+    http2(options, settings, tls);
     serverOptions = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> gate.accept(connection, options))
@@ -106,6 +107,24 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /**
+   * HTTP/2 beside HTTP/1.1 on the same port when {@code http.http2} is on: with TLS, ALPN offers {@code h2} and
+   * {@code http/1.1}; without, with {@code http.h2c}, h2c (prior knowledge, and the {@code Upgrade: h2c} of an
+   * HTTP/1.1 request; without {@code http.h2c} such a request is answered in HTTP/1.1). HTTP/1.1
+   * streams keep their direct channel writes; an HTTP/2 stream writes through its response
+   * ({@link Http2StreamTarget}). A connection may open {@code limits.max_streams_per_connection} streams at once, and
+   * its header block (the request line's parts included) is bounded as an HTTP/1.1 request's is.
+   */
+  static void http2(HttpServerOptions options, GatewaySettings settings, boolean tls) {
+    boolean on = settings.get(GatewaySettings.HTTP_HTTP2);
+    options.setHttp2ClearTextEnabled(on && !tls && settings.get(GatewaySettings.HTTP_H2C))
+        .setUseAlpn(on && tls)
+        .setAlpnVersions(on ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1))
+        .setInitialSettings(new Http2Settings()
+            .setMaxConcurrentStreams(settings.get(GatewaySettings.MAX_STREAMS_PER_CONNECTION))
+            .setMaxHeaderListSize((long) settings.get(GatewaySettings.MAX_HEADER_BYTES) + maxRequestLineBytes(settings)));
+  }
+
+  /**
    * The longest request line accepted: a stream request within the documented limits always fits, that is
    * {@code limits.max_topics_per_connection} topics of 128 characters and a {@code lastEventId} of
    * {@link Cursor#MAX_TEXT_LENGTH} characters, every character percent-encoded (3 bytes), with their parameter
@@ -124,12 +143,13 @@ public final class GatewayVerticle extends VerticleBase {
     // Stop accepting first, then end every stream with a jittered retry and let the writes drain.
     GatewaySettings settings = live.current();
     int drainMs = settings.get(GatewaySettings.SHUTDOWN_DRAIN_MS);
+    // The streams get their retry before the server shuts its connections down: on HTTP/2 that sends GOAWAY, which
+    // is then written behind every stream's last frame.
     lane.closing = true;
-    Future<Void> serverDown = server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     fanOut.detach(lane);
     // each stream ends with its retry; the server's graceful shutdown is what waits for those bytes to leave
     lane.closeAll(settings.retryMs(), settings.get(GatewaySettings.SHUTDOWN_RETRY_JITTER_MS));
-    return serverDown;
+    return server.shutdown(drainMs, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
 }

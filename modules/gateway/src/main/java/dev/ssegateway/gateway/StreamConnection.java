@@ -58,7 +58,8 @@ final class StreamConnection {
     this(null, null, target, topics, peer, connectedAtMs);
   }
 
-  private StreamConnection(HttpServerResponse response, HttpConnection http11, StreamTarget target,
+  /** A client's stream that writes to {@code target} (an HTTP/2 stream: {@link Http2StreamTarget}). */
+  StreamConnection(HttpServerResponse response, HttpConnection http11, StreamTarget target,
                            Set<String> topics, String peer, long connectedAtMs) {
     this.response = response;
     this.http11 = http11;

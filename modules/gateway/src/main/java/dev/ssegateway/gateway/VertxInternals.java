@@ -41,7 +41,9 @@ import java.util.function.LongConsumer;
  * "Connection reset" ({@code KnownNoiseFilterTest}).</li>
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
- * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}. A renamed handler
+ * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}, and {@link #H2C_UPGRADE}
+ * ({@code "h2c"}, whose presence tells the connection gate that the first request was already decoded; a renamed one
+ * makes {@code Http2StreamsTest}'s h2c upgrade fail). A renamed handler
  * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
  * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
@@ -69,6 +71,8 @@ public final class VertxInternals {
   static final String HTTP_DECODER = "httpDecoder";
   /** Vert.x's name for the HTTP/1.x response encoder in a server connection's pipeline. */
   static final String HTTP_ENCODER = "httpEncoder";
+  /** Vert.x's name for its h2c upgrade handler, in a cleartext HTTP/1.x pipeline until the first request is read. */
+  static final String H2C_UPGRADE = "h2c";
   /** Vert.x's name for the response compressor, present when the server compresses. */
   static final String COMPRESSOR = "deflater";
   /** The logger Vert.x's connections log a peer's reset with. */

@@ -24,7 +24,8 @@ public final class Topics {
   private static final Pattern TOPIC = Pattern.compile(TOPIC_REGEX);
   private static final Pattern TYPE = Pattern.compile(TYPE_REGEX);
   private static final Set<String> RESERVED_TYPES = Set.of(
-      WireNames.HELLO, WireNames.HEARTBEAT, WireNames.RESET, WireNames.DROPPED, WireNames.EXPIRED);
+      WireNames.HELLO, WireNames.HEARTBEAT, WireNames.RESET, WireNames.DROPPED, WireNames.EXPIRED,
+      WireNames.REFUSED);
 
   private Topics() {
   }

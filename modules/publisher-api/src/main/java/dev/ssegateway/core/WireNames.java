@@ -16,6 +16,11 @@ public final class WireNames {
   public static final String EXPIRED = "expired";
   /** An event with an id could not be delivered; data names the id and the reason. */
   public static final String DROPPED = "dropped";
+  /**
+   * The only event of a stream refused for a reason that retrying fixes ({@code too_many_streams}, ...), sent to
+   * clients that accept {@code text/event-stream}; data {@code {"error","message","retry_ms"}}, then the end.
+   */
+  public static final String REFUSED = "refused";
 
   public static final String LAST_EVENT_ID_HEADER = "Last-Event-ID";
   public static final String LAST_EVENT_ID_PARAM = "lastEventId";
