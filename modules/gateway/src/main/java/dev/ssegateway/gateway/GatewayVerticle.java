@@ -70,6 +70,10 @@ public final class GatewayVerticle extends VerticleBase {
         // stream under the client's flow-control window (64 KiB by default), where a burst reads as a slow
         // consumer; an h2c upgrade request is answered in HTTP/1.1 instead.
         .setHttp2ClearTextEnabled(false)
+        // Every response is written on its connection's own event loop (the lane's), so Vert.x may write
+        // straight through instead of through a cross-thread outbound queue: that queue's array alone was
+        // ~4.8 KiB of heap per open stream (docs/performance.md, "Memory per idle stream").
+        .setStrictThreadMode(true)
         .setMaxHeaderSize(settings.get(GatewaySettings.MAX_HEADER_BYTES))
         .setMaxInitialLineLength(maxRequestLineBytes(settings));
     if (!settings.get(GatewaySettings.TLS_CERT_FILE).isEmpty()) {
