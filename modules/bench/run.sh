@@ -4,6 +4,7 @@
 #   modules/bench/run.sh [scenario ...]
 #
 # Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity
+#   light: light-1k (1,000 streams x 20 events/s) and light-10k (10,000 streams x 2 events/s), latency at light load
 #   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
 #   (each process may open at most 20000 files here); gateway only
 # Environment:
@@ -24,7 +25,10 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
 GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
-SCENARIOS=("$@")
+SCENARIOS=()
+for a in "$@"; do
+  if [ "$a" = light ]; then SCENARIOS+=(light-1k light-10k); else SCENARIOS+=("$a"); fi
+done
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity)
 TARGETS=${TARGETS:-"gateway nchan raw"}
 GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}  # see docs/performance.md
@@ -143,11 +147,13 @@ scenario_args() { # label -> scenario name and options
   case $1 in
     fanout-1k)  echo "fanout --streams $S1K --rate 200 --warmup $WARMUP --duration $DURATION" ;;
     fanout-10k) echo "fanout --streams $S10K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
+    light-1k)   echo "fanout --streams $S1K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
+    light-10k)  echo "fanout --streams $S10K --rate 2 --warmup $WARMUP --duration $DURATION" ;;
     max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
     storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
     capacity)   echo "idle --streams $CAPACITY_STREAMS --hold $IDLE_HOLD" ;;
-    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity)" >&2; return 1 ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k light light-1k light-10k max-rate idle storm capacity)" >&2; return 1 ;;
   esac
 }
 

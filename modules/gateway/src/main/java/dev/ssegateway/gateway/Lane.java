@@ -60,8 +60,7 @@ final class Lane {
     this.node = node;
     this.heartbeats = new Heartbeats(vertx, stats, settings.heartbeatMs(), settings.heartbeatAsComment(), this::cut);
     this.probe = new ProbeSink(node);
-    StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe",
-        System.currentTimeMillis());
+    StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe");
     probeStream.live = true;
     byTopic.computeIfAbsent(Topics.PROBE_TOPIC, t -> new LinkedHashSet<>()).add(probeStream);
     this.loop = LoopMonitor.start(vertx, stats);
