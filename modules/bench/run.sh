@@ -15,6 +15,8 @@
 #   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
 #   IDLE_HOLD=60                  seconds the idle streams are held
 #   GATEWAY_JVM_OPTS / RAW_JVM_OPTS   JVM flags of the servers (defaults below)
+#   GATEWAY_JAR=path              the gateway jar to measure (default modules/app/target/sse-gateway.jar)
+#   GATEWAY_PORT NCHAN_PORT RAW_PORT CAPACITY_PORT   ports (18080 18081 18082 18090)
 #   JFR=1                         record a JFR profile of the gateway per scenario (into the results dir)
 #   RESULTS=dir                   where result JSON, tables and server logs go
 # Needs: Java 17, Maven (builds the jars when missing), root for apt-get (nginx + nchan).
@@ -24,7 +26,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
-GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082
+GATEWAY_PORT=${GATEWAY_PORT:-18080} NCHAN_PORT=${NCHAN_PORT:-18081} RAW_PORT=${RAW_PORT:-18082}
+CAPACITY_PORT=${CAPACITY_PORT:-18090}   # capacity: node i listens on CAPACITY_PORT + i - 1
 SCENARIOS=()
 for a in "$@"; do
   if [ "$a" = light ]; then SCENARIOS+=(light-1k light-10k); else SCENARIOS+=("$a"); fi
@@ -118,7 +121,7 @@ start_server() { # kind scenario-label; sets PORT and PIDS (comma-separated when
     gateway)
       if [ "$label" = capacity ]; then
         for i in $(seq 1 "$CAPACITY_NODES"); do
-          p=$((18089 + i)); start_gateway "$label" "$p" "gateway$i"; ports="$ports,$p"
+          p=$((CAPACITY_PORT - 1 + i)); start_gateway "$label" "$p" "gateway$i"; ports="$ports,$p"
         done
         PORT=${ports#,}
       else
