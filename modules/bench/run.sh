@@ -4,6 +4,7 @@
 #   modules/bench/run.sh [scenario ...]
 #
 # Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity h2-fanout
+#   light: light-1k (1,000 streams x 20 events/s) and light-10k (10,000 streams x 2 events/s), latency at light load
 #   h2-fanout: the max-rate ramp with MAXRATE_STREAMS streams, over H2_CONNECTIONS (10) HTTP/2 connections (h2c,
 #   prior knowledge) and over one HTTP/1.1 connection each, against one gateway started with http.h2c; gateway only
 #   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
@@ -19,6 +20,8 @@
 #   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
 #   IDLE_HOLD=60                  seconds the idle streams are held
 #   GATEWAY_JVM_OPTS / RAW_JVM_OPTS   JVM flags of the servers (defaults below)
+#   GATEWAY_JAR=path              the gateway jar to measure (default modules/app/target/sse-gateway.jar)
+#   GATEWAY_PORT NCHAN_PORT RAW_PORT CAPACITY_PORT   ports (18080 18081 18082 18090)
 #   JFR=1                         record a JFR profile of the gateway per scenario (into the results dir)
 #   RESULTS=dir                   where result JSON, tables and server logs go
 # Needs: Java 17, Maven (builds the jars when missing), root for apt-get (nginx + nchan).
@@ -28,8 +31,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BENCH_JAR="$HERE/target/sse-bench.jar"
 GATEWAY_JAR_SRC="${GATEWAY_JAR:-$ROOT/modules/app/target/sse-gateway.jar}"
-GATEWAY_PORT=18080 NCHAN_PORT=18081 RAW_PORT=18082 PUBLISHER_CONTROL_PORT=18099
-SCENARIOS=("$@")
+GATEWAY_PORT=${GATEWAY_PORT:-18080} NCHAN_PORT=${NCHAN_PORT:-18081} RAW_PORT=${RAW_PORT:-18082}
+CAPACITY_PORT=${CAPACITY_PORT:-18090}   # capacity: node i listens on CAPACITY_PORT + i - 1
+PUBLISHER_CONTROL_PORT=${PUBLISHER_CONTROL_PORT:-18099}
+SCENARIOS=()
+for a in "$@"; do
+  if [ "$a" = light ]; then SCENARIOS+=(light-1k light-10k); else SCENARIOS+=("$a"); fi
+done
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity h2-fanout)
 H2_CONNECTIONS=${H2_CONNECTIONS:-10}
 TARGETS=${TARGETS:-"gateway nchan raw"}
@@ -128,7 +136,7 @@ start_server() { # kind scenario-label; sets PORT and PIDS (comma-separated when
     gateway)
       if [ "$label" = capacity ]; then
         for i in $(seq 1 "$CAPACITY_NODES"); do
-          p=$((18089 + i)); start_gateway "$label" "$p" "gateway$i"; ports="$ports,$p"
+          p=$((CAPACITY_PORT - 1 + i)); start_gateway "$label" "$p" "gateway$i"; ports="$ports,$p"
         done
         PORT=${ports#,}
       else
@@ -157,13 +165,15 @@ scenario_args() { # label -> scenario name and options
   case $1 in
     fanout-1k)  echo "fanout --streams $S1K --rate 200 --warmup $WARMUP --duration $DURATION" ;;
     fanout-10k) echo "fanout --streams $S10K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
+    light-1k)   echo "fanout --streams $S1K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
+    light-10k)  echo "fanout --streams $S10K --rate 2 --warmup $WARMUP --duration $DURATION" ;;
     max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
     publisher)  echo "publisher --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250 --control-port $PUBLISHER_CONTROL_PORT" ;;
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;
     storm)      echo "storm --streams $STORM_STREAMS --rate 2 --warmup $WARMUP --after 10" ;;
     capacity)   echo "idle --streams $CAPACITY_STREAMS --hold $IDLE_HOLD" ;;
     h2-fanout)  echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
-    *) echo "unknown scenario $1 (fanout-1k fanout-10k max-rate idle storm capacity publisher h2-fanout)" >&2; return 1 ;;
+    *) echo "unknown scenario $1 (fanout-1k fanout-10k light light-1k light-10k max-rate idle storm capacity publisher h2-fanout)" >&2; return 1 ;;
   esac
 }
 

@@ -154,9 +154,9 @@ public final class AppVerticle extends VerticleBase {
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
         .compose(id -> Gateway.deploy(vertx, services.settings(), publisher.origin(), routes,
             new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager))
-            .recover(e -> Future.failedFuture(e instanceof BindException ? new StartupFailure("cannot listen on "
+            .recover(e -> Future.failedFuture(bindProblem(e) != null ? new StartupFailure("cannot listen on "
                 + settings.get(GatewaySettings.HTTP_HOST) + ":" + settings.get(GatewaySettings.HTTP_PORT) + ": "
-                + String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT) + " (http.host/http.port)") : e)))
+                + bindProblem(e) + " (http.host/http.port)") : e)))
         .compose(g -> {
           gateway = g;
           NodeMonitoring.install(clusterManager, g, services);
@@ -227,4 +227,15 @@ public final class AppVerticle extends VerticleBase {
     return gateway;
   }
 
+  /**
+   * Why the HTTP server could not bind, or null when {@code e} is not a bind failure: the JDK's {@link BindException}
+   * (NIO), or the native transport's I/O error for a port in use ({@code bind(..) failed with error(-98)}).
+   */
+  static String bindProblem(Throwable e) {
+    String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    if (e instanceof BindException) {
+      return message;
+    }
+    return e instanceof java.io.IOException && message.contains("address already in use") ? "address already in use" : null;
+  }
 }

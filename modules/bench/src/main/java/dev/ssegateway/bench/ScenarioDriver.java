@@ -333,7 +333,9 @@ public final class ScenarioDriver {
       row("heartbeat interval min ms", hb.getMinValue());
       row("heartbeat interval max ms", hb.getMaxValue());
       row("heartbeats received", rep.getLong("heartbeats"));
-      row("server CPU % during hold", Math.round(100.0 * serverCpu / (holdS * 1000)));
+      row("server CPU % during hold", Math.round(1000.0 * serverCpu / (holdS * 1000)) / 10.0);
+      long beats = rep.getLong("heartbeats");
+      row("server CPU us per heartbeat", beats == 0 ? 0 : Math.round(10_000.0 * serverCpu / beats) / 10.0);
       row("server RSS MiB before", before.getLong("rssKb") / 1024.0);
       row("server RSS MiB with streams", after.getLong("rssKb") / 1024.0);
       row("RSS KiB per stream", ok == 0 ? 0 : (double) (after.getLong("rssKb") - before.getLong("rssKb")) / ok);

@@ -66,8 +66,7 @@ final class Lane {
     this.heartbeats = new Heartbeats(vertx, stats, settings.heartbeatMs(), settings.heartbeatAsComment(), this::cut);
     this.expiry = new TokenExpiry(vertx, this::expire);
     this.probe = new ProbeSink(node);
-    StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe",
-        System.currentTimeMillis());
+    StreamConnection probeStream = new StreamConnection(probe, Set.of(Topics.PROBE_TOPIC), "probe");
     probeStream.live = true;
     byTopic.computeIfAbsent(Topics.PROBE_TOPIC, t -> new LinkedHashSet<>()).add(probeStream);
     this.loop = LoopMonitor.start(vertx, stats);

@@ -16,7 +16,7 @@ import java.util.function.LongConsumer;
  * that lags behind the client, the client's own position (events at or below it are skipped and ids
  * never go backwards). Lives on its {@link Lane}'s event loop only.
  */
-final class StreamConnection {
+final class StreamConnection extends HeartbeatSchedule.Entry {
 
   /** The client's response; null for the lane's internal probe stream. */
   final HttpServerResponse response;
@@ -25,48 +25,70 @@ final class StreamConnection {
   private StreamTarget target;
   final Set<String> topics;
   final String peer;
-  final long connectedAtMs;
   long lastHeartbeatMs;
   /** When the stream's JWT expires (epoch ms); 0 = never ({@link TokenExpiry}). */
   long expiresAtMs;
-  long timerId = -1;
   boolean live;
   boolean closed;
   private Cursor clientAhead;
-  /**
-   * A paced replay in progress (null when none): the retained events still to write from {@link #replayNext},
-   * then the live events that arrived meanwhile ({@link #owedLive}), written in pieces so that at most about
-   * {@link #budget} bytes are ever queued for this stream.
-   */
-  private List<EncodedEvent> replay;
-  private int replayNext;
-  private ArrayDeque<EncodedEvent> owedLive;
-  private long owedLiveBytes;
-  /** Bytes of the paced replay written and not yet taken by the socket. */
-  private long inFlight;
-  private int budget;
-  /** When the paced replay last had a piece taken by the socket (or started). */
-  private long replayProgressMs;
+  /** A paced replay in progress, or null: most streams never have one, so its state is not a stream's field. */
+  private Replay replay;
 
-  StreamConnection(HttpServerResponse response, HttpConnection http11, Set<String> topics, String peer,
-                   long connectedAtMs) {
-    this(response, http11, StreamTarget.of(response), topics, peer, connectedAtMs);
+  /**
+   * A paced replay: the retained events still to write from {@link #next}, then the live events that arrived
+   * meanwhile ({@link #owedLive}), written in pieces so that at most about {@link #budget} bytes are ever queued
+   * for this stream.
+   */
+  private static final class Replay {
+    final List<EncodedEvent> events;
+    final int budget;
+    int next;
+    final ArrayDeque<EncodedEvent> owedLive = new ArrayDeque<>();
+    long owedLiveBytes;
+    /** Bytes of the paced replay written and not yet taken by the socket. */
+    long inFlight;
+    /** When the paced replay last had a piece taken by the socket (or started). */
+    long progressMs;
+
+    Replay(List<EncodedEvent> events, int budget, long nowMs) {
+      this.events = events;
+      this.budget = budget;
+      this.progressMs = nowMs;
+    }
+
+    boolean nothingOwed() {
+      return next >= events.size() && owedLive.isEmpty();
+    }
+
+    EncodedEvent nextOwed() {
+      if (next < events.size()) {
+        return events.get(next++);
+      }
+      EncodedEvent e = owedLive.pollFirst();
+      if (e != null) {
+        owedLiveBytes -= e.frameLength;
+      }
+      return e;
+    }
+  }
+
+  StreamConnection(HttpServerResponse response, HttpConnection http11, Set<String> topics, String peer) {
+    this(response, http11, StreamTarget.of(response), topics, peer);
   }
 
   /** A stream that writes to {@code target} instead of an HTTP response: the lane's health probe. */
-  StreamConnection(StreamTarget target, Set<String> topics, String peer, long connectedAtMs) {
-    this(null, null, target, topics, peer, connectedAtMs);
+  StreamConnection(StreamTarget target, Set<String> topics, String peer) {
+    this(null, null, target, topics, peer);
   }
 
   /** A client's stream that writes to {@code target} (an HTTP/2 stream: {@link Http2StreamTarget}). */
   StreamConnection(HttpServerResponse response, HttpConnection http11, StreamTarget target,
-                           Set<String> topics, String peer, long connectedAtMs) {
+                   Set<String> topics, String peer) {
     this.response = response;
     this.http11 = http11;
     this.target = target;
     this.topics = topics;
     this.peer = peer;
-    this.connectedAtMs = connectedAtMs;
   }
 
   void clientAhead(Cursor cursor) {
@@ -80,11 +102,12 @@ final class StreamConnection {
     if (closed) {
       return true;
     }
-    if (replay != null) {
+    Replay r = replay;
+    if (r != null) {
       // behind the replay, in order; what the stream owes in all stays within its budget
-      owedLive.addLast(e);
-      owedLiveBytes += e.frameLength;
-      return inFlight + owedLiveBytes <= budget;
+      r.owedLive.addLast(e);
+      r.owedLiveBytes += e.frameLength;
+      return r.inFlight + r.owedLiveBytes <= r.budget;
     }
     if (clientAhead == null) {
       target.writeShared(e.chunk);
@@ -100,22 +123,22 @@ final class StreamConnection {
 
   /** Starts a paced replay of {@code events} for a stream that may owe at most {@code budget} bytes. */
   void startReplay(List<EncodedEvent> events, int budget, long nowMs) {
-    this.replay = events;
-    this.replayNext = 0;
-    this.owedLive = new ArrayDeque<>();
-    this.budget = budget;
-    this.replayProgressMs = nowMs;
+    this.replay = new Replay(events, budget, nowMs);
   }
 
   /** Whether a paced replay has had nothing taken by the socket since {@code sinceMs}. */
   boolean replayStalledSince(long sinceMs) {
-    return replay != null && replayProgressMs < sinceMs;
+    Replay r = replay;
+    return r != null && r.progressMs < sinceMs;
   }
 
   /** A piece of {@code bytes} written by {@link #pump} was taken by the socket. */
   void pieceWritten(long bytes, long nowMs) {
-    inFlight -= bytes;
-    replayProgressMs = nowMs;
+    Replay r = replay;
+    if (r != null) { // after the last piece was written the stream is plainly live: nothing is counted any more
+      r.inFlight -= bytes;
+      r.progressMs = nowMs;
+    }
   }
 
   /**
@@ -125,9 +148,13 @@ final class StreamConnection {
    * live again: later events are written at once, behind the pieces still in flight.
    */
   void pump(LongConsumer pieceWritten) {
-    int half = Math.max(1, budget / 2);
-    int piece = Math.max(1, budget / 4);
-    while (replay != null && !closed && inFlight < half) {
+    Replay r = replay;
+    if (r == null) {
+      return;
+    }
+    int half = Math.max(1, r.budget / 2);
+    int piece = Math.max(1, r.budget / 4);
+    while (replay != null && !closed && r.inFlight < half) {
       // Straight to the channel each shared frame is its own write, with no copy, flushed with the batch;
       // through Vert.x (before the hand-over, HTTP/2) every write is flushed, so a piece is one copied write.
       boolean direct = target instanceof ChannelStreamTarget;
@@ -135,7 +162,7 @@ final class StreamConnection {
       long bytes = 0;
       Object last = null;
       while (bytes < piece) {
-        EncodedEvent e = nextOwed();
+        EncodedEvent e = r.nextOwed();
         if (e == null) {
           break;
         }
@@ -156,32 +183,16 @@ final class StreamConnection {
         last = frame;
         bytes += e.frameLength;
       }
-      if (nothingOwed()) {
+      if (r.nothingOwed()) {
         replay = null;
-        owedLive = null;
       }
       if (last == null) {
         return;
       }
       long n = bytes;
-      inFlight += n;
+      r.inFlight += n;
       writeFrame(copy != null ? copy : last, () -> pieceWritten.accept(n));
     }
-  }
-
-  private boolean nothingOwed() {
-    return replayNext >= replay.size() && owedLive.isEmpty();
-  }
-
-  private EncodedEvent nextOwed() {
-    if (replayNext < replay.size()) {
-      return replay.get(replayNext++);
-    }
-    EncodedEvent e = owedLive.pollFirst();
-    if (e != null) {
-      owedLiveBytes -= e.frameLength;
-    }
-    return e;
   }
 
   private void writeFrame(Object frame, Runnable written) {

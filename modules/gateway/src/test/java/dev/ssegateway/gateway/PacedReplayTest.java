@@ -90,7 +90,7 @@ class PacedReplayTest {
   void replayGoesOutInPiecesWithinTheBudgetThenTheLiveEventsInOrder() {
     int budget = 8192;
     SlowSocket socket = new SlowSocket();
-    StreamConnection c = new StreamConnection(socket, Set.of("t"), "test", 0);
+    StreamConnection c = new StreamConnection(socket, Set.of("t"), "test");
     c.startReplay(events(1, 100), budget, 0);
     pump(c);
     int firstRound = socket.frames();
@@ -112,7 +112,7 @@ class PacedReplayTest {
   void aStreamThatOwesMoreThanItsBudgetDuringItsReplayIsCut() {
     int budget = 8192;
     SlowSocket socket = new SlowSocket();
-    StreamConnection c = new StreamConnection(socket, Set.of("t"), "test", 0);
+    StreamConnection c = new StreamConnection(socket, Set.of("t"), "test");
     c.startReplay(events(1, 100), budget, 0);
     pump(c);
     boolean kept = true;
