@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -175,36 +176,53 @@ public final class JwksKeys {
   private Future<Buffer> download() {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
         .putHeader("Accept", "application/json").setFollowRedirects(false).setTimeout(TIMEOUT_MS);
+    // The response's handlers are set in the listener of req.response(), registered before the request is sent: it
+    // runs on the request's context as the head arrives, before any of the body (a listener added to the future of
+    // send() may run a loop turn later, when a small body has already ended: IllegalStateException).
     return http.request(request)
-        .compose(req -> req.send())
         .recover(e -> {
           count("unreachable");
           return Future.failedFuture(new IllegalStateException("cannot fetch the JWKS: " + e.getMessage()));
         })
-        .compose(resp -> {
-          if (resp.statusCode() != 200) {
-            count("http_error");
-            resp.request().reset();
-            return Future.failedFuture(new IllegalStateException("the JWKS endpoint answered " + resp.statusCode()));
-          }
+        .compose(req -> {
           Promise<Buffer> body = Promise.promise();
-          Buffer collected = Buffer.buffer();
-          resp.handler(chunk -> {
-            if (collected.length() + chunk.length() > MAX_BODY_BYTES) {
-              if (body.tryFail(new IllegalStateException("the JWKS is larger than " + MAX_BODY_BYTES + " bytes"))) {
-                count("too_large");
-                resp.request().reset();
+          req.response().onComplete(ar -> {
+            if (ar.failed()) {
+              if (body.tryFail(new IllegalStateException("cannot fetch the JWKS: " + ar.cause().getMessage()))) {
+                count("unreachable");
               }
               return;
             }
-            collected.appendBuffer(chunk);
+            HttpClientResponse resp = ar.result();
+            if (resp.statusCode() != 200) {
+              count("http_error");
+              body.tryFail(new IllegalStateException("the JWKS endpoint answered " + resp.statusCode()));
+              req.reset();
+              return;
+            }
+            Buffer collected = Buffer.buffer();
+            resp.handler(chunk -> {
+              if (collected.length() + chunk.length() > MAX_BODY_BYTES) {
+                if (body.tryFail(new IllegalStateException("the JWKS is larger than " + MAX_BODY_BYTES + " bytes"))) {
+                  count("too_large");
+                  req.reset();
+                }
+                return;
+              }
+              collected.appendBuffer(chunk);
+            });
+            resp.exceptionHandler(e -> {
+              if (body.tryFail(new IllegalStateException("the JWKS answer broke off: " + e.getMessage()))) {
+                count("unreachable");
+              }
+            });
+            resp.endHandler(v -> body.tryComplete(collected));
           });
-          resp.exceptionHandler(e -> {
-            if (body.tryFail(new IllegalStateException("the JWKS answer broke off: " + e.getMessage()))) {
+          req.end().onFailure(e -> {
+            if (body.tryFail(new IllegalStateException("cannot fetch the JWKS: " + e.getMessage()))) {
               count("unreachable");
             }
           });
-          resp.endHandler(v -> body.tryComplete(collected));
           return body.future();
         });
   }
