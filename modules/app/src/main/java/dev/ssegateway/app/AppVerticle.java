@@ -101,8 +101,10 @@ public final class AppVerticle extends VerticleBase {
         })
         .compose(p -> {
           publisher = p;
-          return startNode(NodeServices.create(node, live, errors, p), env, settings);
-        });
+          // once, before any route is built: a bad key fails the start here, naming the key
+          return TokenAuth.load(vertx, settings);
+        })
+        .compose(auth -> startNode(NodeServices.create(node, live, errors, publisher, auth), env, settings));
   }
 
   /**
@@ -137,13 +139,13 @@ public final class AppVerticle extends VerticleBase {
     ConfigStatus configStatus = services.config();
     EventPublisher publisher = services.publisher();
     List<Routes> routes = new ArrayList<>();
-    routes.add(AdminConfigHandler.create(configStatus)::mount);
+    routes.add(AdminConfigHandler.create(configStatus, services.auth())::mount);
     boolean jwt = TokenAuth.jwtConfigured(settings);
     if (settings.get(GatewaySettings.ADMIN_TOKEN).isEmpty() && !jwt) {
       LOG.warn("event=admin_open_to_loopback message=\"admin.token is empty: only loopback clients may use /admin\"");
     }
     if (settings.get(GatewaySettings.INGEST_ENABLED)) {
-      IngestPublisher ingest = IngestPublisher.create(publisher, services.settings());
+      IngestPublisher ingest = IngestPublisher.create(publisher, services.settings(), services.auth());
       routes.add(router -> router.post("/publish/:topic").handler(ingest));
       if (settings.get(GatewaySettings.INGEST_TOKEN).isEmpty() && !jwt) {
         LOG.warn("event=ingest_open_to_loopback message=\"ingest.token is empty: only loopback clients may publish\"");
@@ -153,7 +155,8 @@ public final class AppVerticle extends VerticleBase {
         .put(ConfigVerticle.CONF_FILE_KEY, config().getString(GatewayLauncher.CONF_FILE_KEY));
     return vertx.deployVerticle(new ConfigVerticle(configStatus, env), new DeploymentOptions().setConfig(configVerticleConf))
         .compose(id -> Gateway.deploy(vertx, services.settings(), publisher.origin(), routes,
-            new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager))
+            new HealthOptions().setProbePublisher(publisher::publishProbe).setClusterManager(clusterManager),
+            services.auth())
             .recover(e -> Future.failedFuture(bindProblem(e) != null ? new StartupFailure("cannot listen on "
                 + settings.get(GatewaySettings.HTTP_HOST) + ":" + settings.get(GatewaySettings.HTTP_PORT) + ": "
                 + bindProblem(e) + " (http.host/http.port)") : e)))

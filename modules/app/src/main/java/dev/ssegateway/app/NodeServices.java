@@ -2,6 +2,7 @@ package dev.ssegateway.app;
 
 import dev.ssegateway.config.ConfigStatus;
 import dev.ssegateway.core.LiveSettings;
+import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.publisher.EventPublisher;
 
 import java.util.Objects;
@@ -16,9 +17,10 @@ import java.util.Objects;
  * @param config    the status of the node's configuration (last change, rejections) over {@code settings}
  * @param errors    the counters of uncaught errors, one set per Vert.x node
  * @param publisher this node's origin: its publishing API, its health probes
+ * @param auth      the node's token checks (loaded once at start): ingest, the admin routes and {@code /events}
  */
 record NodeServices(String node, LiveSettings settings, ConfigStatus config, UncaughtErrors errors,
-                    EventPublisher publisher) {
+                    EventPublisher publisher, TokenAuth auth) {
 
   NodeServices {
     Objects.requireNonNull(node, "node");
@@ -26,10 +28,12 @@ record NodeServices(String node, LiveSettings settings, ConfigStatus config, Unc
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(errors, "errors");
     Objects.requireNonNull(publisher, "publisher");
+    Objects.requireNonNull(auth, "auth");
   }
 
   /** The services of the node {@code node} over its live {@code settings}. */
-  static NodeServices create(String node, LiveSettings settings, UncaughtErrors errors, EventPublisher publisher) {
-    return new NodeServices(node, settings, new ConfigStatus(settings), errors, publisher);
+  static NodeServices create(String node, LiveSettings settings, UncaughtErrors errors, EventPublisher publisher,
+                             TokenAuth auth) {
+    return new NodeServices(node, settings, new ConfigStatus(settings), errors, publisher, auth);
   }
 }

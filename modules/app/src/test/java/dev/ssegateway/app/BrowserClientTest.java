@@ -329,7 +329,7 @@ class BrowserClientTest {
   private int deployGateway(int port, JsonObject extra) throws Exception {
     var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port).mergeIn(extra));
     publisher = EventPublisher.install(vertx, "node1");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     gateway = await(Gateway.deploy(vertx, settings, publisher.origin(),
         List.of(r -> r.post("/publish/:topic").handler(ingest))));
     return gateway.port();

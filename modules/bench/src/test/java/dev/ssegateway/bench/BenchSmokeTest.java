@@ -36,7 +36,7 @@ class BenchSmokeTest {
     GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
     EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
     LiveSettings live = LiveSettings.of(vertx, settings);
-    IngestPublisher ingest = IngestPublisher.create(publisher, live);
+    IngestPublisher ingest = IngestPublisher.create(publisher, live, dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
         List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
     try {
@@ -52,7 +52,7 @@ class BenchSmokeTest {
   void publisherScenarioRampsHttpIngestThenTheInProcessPublisherWithoutLoss(Vertx vertx) throws Exception {
     GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
     EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
         List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
     InProcessPublisher inProcess = new InProcessPublisher();

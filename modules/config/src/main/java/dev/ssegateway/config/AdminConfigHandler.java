@@ -34,13 +34,16 @@ public final class AdminConfigHandler {
   private static final long APPLY_TIMEOUT_MS = 10_000;
 
   private final ConfigStatus status;
+  private final TokenAuth auth;
 
-  private AdminConfigHandler(ConfigStatus status) {
+  private AdminConfigHandler(ConfigStatus status, TokenAuth auth) {
     this.status = status;
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
   }
 
-  public static AdminConfigHandler create(ConfigStatus status) {
-    return new AdminConfigHandler(status);
+  /** The handler over the node's {@code status}, checking callers with the node's {@code auth}. */
+  public static AdminConfigHandler create(ConfigStatus status, TokenAuth auth) {
+    return new AdminConfigHandler(status, auth);
   }
 
   /** Adds {@code GET} and {@code PUT /admin/config} to {@code router}. */
@@ -56,7 +59,7 @@ public final class AdminConfigHandler {
 
   /** Runs {@code then} when the request carries the admin token or a JWT with {@code sse.admin: true}. */
   private void asAdmin(RoutingContext ctx, io.vertx.core.Handler<RoutingContext> then) {
-    TokenAuth.of(ctx.vertx()).allowAdmin(ctx.request(), status.settings()).onComplete(allowed -> {
+    auth.allowAdmin(ctx.request(), status.settings()).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result()) {
         then.handle(ctx);
       } else if (allowed.failed()) {

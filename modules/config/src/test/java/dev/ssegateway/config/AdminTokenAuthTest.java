@@ -56,6 +56,45 @@ class AdminTokenAuthTest {
         .onComplete(ctx.succeedingThenComplete()));
   }
 
+  /**
+   * The admin routes check tokens with the TokenAuth they were built with, not one looked up on the node: an instance
+   * that knows the JWT key, loaded on another Vert.x (so nothing is registered on this one, whose settings name only
+   * an admin token), lets a JWT with {@code sse.admin: true} into {@code /admin/config} and {@code /admin/stats}.
+   */
+  @Test
+  void adminRoutesUseTheTokenAuthTheyAreGiven(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Vertx other = Vertx.vertx();
+    dev.ssegateway.core.TokenAuth auth;
+    try {
+      auth = dev.ssegateway.core.TokenAuth.load(other, dev.ssegateway.testsupport.TestSettings.of(
+          new JsonObject().put("auth.jwt_secret", SECRET))).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      other.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    JWTAuth signer = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions()
+        .setAlgorithm("HS256").setBuffer(SECRET)));
+    String admin = signer.generateToken(new JsonObject().put("sse.admin", true),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(300));
+    dev.ssegateway.core.GatewaySettings settings = dev.ssegateway.testsupport.TestSettings.of(
+        new JsonObject().put("admin.token", "static-admin"));
+    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx, settings);
+    ConfigStatus status = new ConfigStatus(live);
+    HttpClient client = vertx.createHttpClient();
+    vertx.runOnContext(v -> dev.ssegateway.gateway.Gateway.deploy(vertx, live, "n1",
+            java.util.List.of(AdminConfigHandler.create(status, auth)::mount), new dev.ssegateway.gateway.HealthOptions(),
+            auth)
+        .compose(g -> get(client, g.port(), admin)
+            .compose(r -> check(ctx, r, 200, null))
+            .compose(x -> client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+                .setPort(g.port()).setURI("/admin/stats").putHeader("Authorization", "Bearer " + admin)))
+            .compose(req -> req.send())
+            .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                .put("body", b.toJsonObject())))
+            .compose(r -> check(ctx, r, 200, null))
+            .compose(x -> g.close()))
+        .onComplete(ctx.succeedingThenComplete()));
+  }
+
   private static Future<Void> check(VertxTestContext ctx, JsonObject r, int status, String error) {
     ctx.verify(() -> {
       assertEquals(status, r.getInteger("status"), r.encode());

@@ -54,7 +54,8 @@ record TestNode(Vertx vertx, Gateway gateway, ConfigStatus status, ConfigVerticl
     JsonObject verticleConf = new JsonObject().put(ConfigVerticle.CONF_FILE_KEY,
         confFile == null ? null : confFile.toString());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(verticleConf))
-        .compose(id -> Gateway.deploy(vertx, settings, "n1", List.of(AdminConfigHandler.create(status)::mount)))
+        .compose(id -> dev.ssegateway.core.TokenAuth.load(vertx, settings))
+        .compose(auth -> Gateway.deploy(vertx, settings, "n1", List.of(AdminConfigHandler.create(status, auth)::mount)))
         .map(g -> new TestNode(vertx, g, status, verticle, confFile));
   }
 

@@ -161,12 +161,6 @@ public final class TokenAuth implements Shareable {
     return refusals;
   }
 
-  /** The node's instance; one that knows no JWT key when {@link #load} has not run on this node. */
-  public static TokenAuth of(Vertx vertx) {
-    TokenAuth auth = vertx.sharedData().<String, TokenAuth>getLocalMap(MAP).get(KEY);
-    return auth == null ? NO_JWT : auth;
-  }
-
   /** Whether JWTs are accepted (a secret or a public key is configured). */
   public boolean jwtEnabled() {
     return jwt != null || jwks != null;

@@ -20,15 +20,17 @@ final class AdminStatsHandler {
   private final String node;
   private final GatewayStats stats;
   private final LiveSettings live;
+  private final TokenAuth auth;
 
-  private AdminStatsHandler(String node, GatewayStats stats, LiveSettings live) {
+  private AdminStatsHandler(String node, GatewayStats stats, LiveSettings live, TokenAuth auth) {
     this.node = node;
     this.stats = stats;
     this.live = live;
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
   }
 
-  static AdminStatsHandler create(String node, GatewayStats stats, LiveSettings live) {
-    return new AdminStatsHandler(node, stats, live);
+  static AdminStatsHandler create(String node, GatewayStats stats, LiveSettings live, TokenAuth auth) {
+    return new AdminStatsHandler(node, stats, live, auth);
   }
 
   /** Adds {@code GET /admin/stats} to {@code router}. */
@@ -37,7 +39,7 @@ final class AdminStatsHandler {
   }
 
   private void get(RoutingContext ctx) {
-    TokenAuth.of(ctx.vertx()).allowAdmin(ctx.request(), live.current()).onComplete(allowed -> {
+    auth.allowAdmin(ctx.request(), live.current()).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result()) {
         ctx.response().setStatusCode(200)
             .putHeader("Content-Type", "application/json; charset=utf-8")

@@ -28,11 +28,12 @@ public final class Gateway {
   private final FanOut fanOut;
   private final Health health;
   private final GatewayMetrics metrics;
+  private final TokenAuth auth;
   /** Watches the TLS pair for renewals; null without TLS. */
   private CertificateReload certificates;
 
   private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments, String node, FanOut fanOut,
-                  Health health, GatewayMetrics metrics) {
+                  Health health, GatewayMetrics metrics, TokenAuth auth) {
     this.vertx = vertx;
     this.stats = stats;
     this.port = port;
@@ -41,6 +42,7 @@ public final class Gateway {
     this.fanOut = fanOut;
     this.health = health;
     this.metrics = metrics;
+    this.auth = auth;
   }
 
   /**
@@ -63,7 +65,7 @@ public final class Gateway {
   /** As above, with the test {@code seams} built into the fan-out and every lane ({@link Seams#NONE}: none). */
   static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                 HealthOptions healthOptions, Seams seams) {
-    return deploy(vertx, LiveSettings.of(vertx, settings), node, extraRoutes, healthOptions, seams);
+    return deploy(vertx, LiveSettings.of(vertx, settings), node, extraRoutes, healthOptions, seams, null);
   }
 
   /**
@@ -72,11 +74,22 @@ public final class Gateway {
    */
   public static Future<Gateway> deploy(Vertx vertx, LiveSettings live, String node, List<Routes> extraRoutes,
                                        HealthOptions healthOptions) {
-    return deploy(vertx, live, node, extraRoutes, healthOptions, Seams.NONE);
+    return deploy(vertx, live, node, extraRoutes, healthOptions, Seams.NONE, null);
   }
 
+  /**
+   * As above, checking tokens with the node's {@code auth} (the app loads it once, {@link TokenAuth#load}, and hands
+   * the same instance to the routes it builds): the events and admin routes use it, none looks it up.
+   */
+  public static Future<Gateway> deploy(Vertx vertx, LiveSettings live, String node, List<Routes> extraRoutes,
+                                       HealthOptions healthOptions, TokenAuth auth) {
+    return deploy(vertx, live, node, extraRoutes, healthOptions, Seams.NONE,
+        java.util.Objects.requireNonNull(auth, "auth"));
+  }
+
+  /** With {@code auth} null, the node's TokenAuth is loaded here ({@link TokenAuth#load}). */
   private static Future<Gateway> deploy(Vertx vertx, LiveSettings live, String node, List<Routes> extraRoutes,
-                                        HealthOptions healthOptions, Seams seams) {
+                                        HealthOptions healthOptions, Seams seams, TokenAuth auth) {
     if (vertx.isClustered() && healthOptions.getClusterManager() == null) {
       return Future.failedFuture(new IllegalArgumentException(
           "a clustered gateway needs its cluster manager: HealthOptions.setClusterManager"));
@@ -89,12 +102,7 @@ public final class Gateway {
     GatewayMetrics metrics = GatewayMetrics.create(vertx);
     metrics.bind(live, stats, fanOut, health);
     List<Routes> routes = new ArrayList<>();
-    routes.add(health::mount);
-    routes.add(metrics::mount);
-    routes.add(AdminStatsHandler.create(node, stats, live)::mount);
-    routes.addAll(extraRoutes);
     WebRoot webRoot = WebRoot.create(current);
-    routes.add(webRoot::mount); // last: GET of any path no other route takes
     int configured = current.get(GatewaySettings.HTTP_INSTANCES);
     int instances = configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     List<String> ids = new ArrayList<>();
@@ -102,13 +110,18 @@ public final class Gateway {
     List<GatewayVerticle> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicReference<TokenAuth> tokenAuth = new java.util.concurrent.atomic.AtomicReference<>();
     int port = current.get(GatewaySettings.HTTP_PORT);
-    return TokenAuth.load(vertx, current)
-        .compose(auth -> {
-          tokenAuth.set(auth);
-          metrics.bindAuth(auth);
-          if (auth.jwks() != null) {
-            health.addReadinessCheck("jwks", now -> jwksCheck(auth.jwks(), now));
+    return (auth != null ? Future.succeededFuture(auth) : TokenAuth.load(vertx, current))
+        .compose(loaded -> {
+          tokenAuth.set(loaded);
+          metrics.bindAuth(loaded);
+          if (loaded.jwks() != null) {
+            health.addReadinessCheck("jwks", now -> jwksCheck(loaded.jwks(), now));
           }
+          routes.add(health::mount);
+          routes.add(metrics::mount);
+          routes.add(AdminStatsHandler.create(node, stats, live, loaded)::mount);
+          routes.addAll(extraRoutes);
+          routes.add(webRoot::mount); // last: GET of any path no other route takes
           return webRoot.check(vertx);
         })
         .compose(v -> vertx.deployVerticle(fanOut))
@@ -138,7 +151,7 @@ public final class Gateway {
           int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
-          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics);
+          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics, tokenAuth.get());
           String certFile = current.get(GatewaySettings.TLS_CERT_FILE);
           if (certFile.isEmpty()) {
             return Future.succeededFuture(gateway);
@@ -190,6 +203,11 @@ public final class Gateway {
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** The TokenAuth this gateway checks tokens with (given to {@link #deploy} or loaded by it). */
+  public TokenAuth auth() {
+    return auth;
   }
 
   /**

@@ -239,7 +239,7 @@ class JwksTest {
     HttpClient client = vertx.createHttpClient();
     String token = b.sign(vertx, claims());
     assertEquals(200, subscribe(vertx, g, token));
-    JwksKeys jwks = dev.ssegateway.core.TokenAuth.of(vertx).jwks();
+    JwksKeys jwks = g.auth().jwks();
 
     // garbage kids: refused, and they cost at most one fetch per auth.jwks_min_refetch_ms
     int fetchesBefore = issuer.requests.get();

@@ -36,14 +36,17 @@ public final class IngestPublisher implements Handler<RoutingContext> {
 
   private final EventPublisher publisher;
   private final LiveSettings live;
+  private final TokenAuth auth;
 
-  private IngestPublisher(EventPublisher publisher, LiveSettings live) {
+  private IngestPublisher(EventPublisher publisher, LiveSettings live, TokenAuth auth) {
     this.publisher = publisher;
     this.live = live;
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
   }
 
-  public static IngestPublisher create(EventPublisher publisher, LiveSettings live) {
-    return new IngestPublisher(publisher, live);
+  /** The ingest publishing through {@code publisher}, checking callers with the node's {@code auth}. */
+  public static IngestPublisher create(EventPublisher publisher, LiveSettings live, TokenAuth auth) {
+    return new IngestPublisher(publisher, live, auth);
   }
 
   @Override
@@ -56,7 +59,7 @@ public final class IngestPublisher implements Handler<RoutingContext> {
     // before the handlers below are set would otherwise be lost (accept() resumes the request).
     request.pause();
     // the ingest token, or a JWT whose sse.publish claim grants this topic
-    TokenAuth.of(ctx.vertx()).allowPublish(request, topic, settings).onComplete(allowed -> {
+    auth.allowPublish(request, topic, settings).onComplete(allowed -> {
       if (allowed.succeeded() && allowed.result()) {
         accept(ctx, settings, topic);
       } else if (allowed.failed()) {

@@ -58,7 +58,7 @@ class TokenAuthTest {
   private static Node start(Vertx vertx, JsonObject conf) throws Exception {
     GatewaySettings settings = TestSettings.of(conf);
     EventPublisher publisher = EventPublisher.install(vertx, "auth-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings));
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway g = Gateway.deploy(vertx, settings, publisher.origin(), List.of(r -> r.post("/publish/:topic")
         .handler(ingest))).await(20, TimeUnit.SECONDS);
     return new Node(g, vertx.createHttpClient());
@@ -330,7 +330,7 @@ class TokenAuthTest {
     cases.put(b64("{\"alg\":\"HS256\"}") + "." + b64("[1,2]") + ".sig", "malformed");
     cases.put("a.b", "malformed");
     cases.put("x".repeat(9000) + ".y.z", "oversized");
-    dev.ssegateway.core.AuthRefusals refusals = dev.ssegateway.core.TokenAuth.of(vertx).refusals();
+    dev.ssegateway.core.AuthRefusals refusals = n.gateway().auth().refusals();
     for (java.util.Map.Entry<String, String> c : cases.entrySet()) {
       String reason = c.getValue();
       long before = refusals.total(reason);
