@@ -39,11 +39,11 @@ public final class TestGateway {
   private final String deploymentId;
   private final HttpClient client;
 
-  private TestGateway(Vertx vertx, AppVerticle app, String deploymentId) {
+  private TestGateway(Vertx vertx, AppVerticle app, String deploymentId, HttpClient client) {
     this.vertx = vertx;
     this.app = app;
     this.deploymentId = deploymentId;
-    this.client = vertx.createHttpClient();
+    this.client = client;
   }
 
   /** A gateway on the default settings (heartbeat 10 s, random node name). */
@@ -64,8 +64,12 @@ public final class TestGateway {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
         .mergeIn(conf == null ? new JsonObject() : conf, true);
     AppVerticle app = new AppVerticle(clusterManager, Clock.systemUTC());
+    // made here, not in a callback of the deployment: a client made on a context that a deployment owns is closed
+    // with that deployment ("Pool closed" for the test's next stream)
+    HttpClient client = vertx.createHttpClient();
     return vertx.deployVerticle(app, new DeploymentOptions().setConfig(appConf))
-        .map(id -> new TestGateway(vertx, app, id));
+        .map(id -> new TestGateway(vertx, app, id, client))
+        .onFailure(e -> client.close());
   }
 
   /** Deploys {@code verticle} with {@code config} as its {@code config()}; the future holds the deployment id. */

@@ -52,7 +52,7 @@ class TestGatewayTest {
         .compose(gw -> gw.stream("quiet"))
         .compose(stream -> stream.next("created", Duration.ofMillis(300)))
         .onComplete(ctx.failing(e -> ctx.verify(() -> {
-          assertInstanceOf(AssertionError.class, e);
+          assertInstanceOf(AssertionError.class, e, () -> "failed with " + e + " caused by " + e.getCause());
           assertTrue(e.getMessage().startsWith("no event 1 of type 'created' within 300 ms; received: [SseFrame[type=hello"),
               e.getMessage());
           ctx.completeNow();
