@@ -95,7 +95,12 @@ public final class TestGateway {
     if (lastEventId != null) {
       headers.add("Last-Event-ID", lastEventId);
     }
-    return SseTestClient.open(client, port(), path, headers).compose(TestStream::opened);
+    // One retry when the HTTP client's pool for this address was closed under the request ("Pool closed"): seen in
+    // about one run in three of TestGatewayTest on Vert.x 5.0.7, cause not found yet; any other failure is the test's.
+    return SseTestClient.open(client, port(), path, headers)
+        .recover(e -> "Pool closed".equals(e.getMessage()) ? SseTestClient.open(client, port(), path, headers)
+            : Future.failedFuture(e))
+        .compose(TestStream::opened);
   }
 
   /** The HTTP port the gateway listens on (127.0.0.1). */
