@@ -5,8 +5,10 @@
 #
 # Scenarios (default: all, in this order): fanout-1k fanout-10k max-rate idle storm capacity h2-fanout
 #   light: light-1k (1,000 streams x 20 events/s) and light-10k (10,000 streams x 2 events/s), latency at light load
-#   h2-fanout: the max-rate ramp with MAXRATE_STREAMS streams, over H2_CONNECTIONS (10) HTTP/2 connections (h2c,
-#   prior knowledge) and over one HTTP/1.1 connection each, against one gateway started with http.h2c; gateway only
+#   h2-fanout: the max-rate ramp with MAXRATE_STREAMS streams, over H2_CONNECTIONS (10) HTTP/2 connections (TLS,
+#   ALPN h2, a self-signed certificate made with openssl into the results dir) and over one plain HTTP/1.1
+#   connection each, against the gateway and Nchan (nginx `listen ... ssl http2`); a server is started fresh per leg
+#   (H2_TLS=0: the gateway's HTTP/2 leg over cleartext h2c with prior knowledge instead, and no Nchan HTTP/2 leg)
 #   capacity: CAPACITY_STREAMS (50000) idle streams on one machine, held by CAPACITY_NODES (3) gateway processes
 #   (each process may open at most 20000 files here); gateway only
 #   publisher: the max-rate ramp into MAXRATE_STREAMS streams twice in one run, events published over HTTP ingest,
@@ -39,7 +41,8 @@ for a in "$@"; do
   if [ "$a" = light ]; then SCENARIOS+=(light-1k light-10k); else SCENARIOS+=("$a"); fi
 done
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout-1k fanout-10k max-rate idle storm capacity h2-fanout)
-H2_CONNECTIONS=${H2_CONNECTIONS:-10}
+H2_CONNECTIONS=${H2_CONNECTIONS:-10} H2_TLS=${H2_TLS:-1}
+SERVER_TLS=0   # 1 while h2-fanout's HTTP/2 leg runs: the server serves TLS with $RESULTS/tls-cert.pem
 TARGETS=${TARGETS:-"gateway nchan raw"}
 GATEWAY_JVM_OPTS=${GATEWAY_JVM_OPTS:-"-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"}  # see docs/performance.md
 RAW_JVM_OPTS=${RAW_JVM_OPTS:-"$GATEWAY_JVM_OPTS"}
@@ -123,6 +126,7 @@ start_gateway() { # scenario-label port node-id
   if [ "$label" = h2-fanout ]; then   # cleartext HTTP/2 with prior knowledge, beside HTTP/1.1 on the same port
     sed -i 's/"instances": 2 }/"instances": 2, "h2c": true }/' "$WORK/$node.json"
   fi
+  [ "$SERVER_TLS" = 1 ] && sed -i "/\"node_id\"/a\\  \"tls\": {\"cert_file\": \"$RESULTS/tls-cert.pem\", \"key_file\": \"$RESULTS/tls-key.pem\"}," "$WORK/$node.json"
   [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/$node-$label.jfr,settings=profile,dumponexit=true"
   # shellcheck disable=SC2086
   java $GATEWAY_JVM_OPTS $jfr -Xlog:gc:file="$RESULTS/$node-gc-$label.log" "${launch[@]}" -conf "$WORK/$node.json" \
@@ -147,6 +151,9 @@ start_server() { # kind scenario-label; sets PORT and PIDS (comma-separated when
       sed -e "s#@WORK@#$WORK/nginx#g" -e "s#@PORT@#$NCHAN_PORT#g" \
           -e "s#nchan_eventsource_ping_interval 10;#nchan_eventsource_ping_interval $((HEARTBEAT_MS / 1000));#" \
           "$HERE/conf/nginx-nchan.conf.template" > "$WORK/nginx/nginx.conf"
+      if [ "$SERVER_TLS" = 1 ]; then   # nginx 1.22: HTTP/2 is a parameter of listen
+        sed -i -e "s#listen 127.0.0.1:$NCHAN_PORT backlog=4096;#listen 127.0.0.1:$NCHAN_PORT ssl http2 backlog=4096;\n    ssl_certificate $RESULTS/tls-cert.pem;\n    ssl_certificate_key $RESULTS/tls-key.pem;#" "$WORK/nginx/nginx.conf"
+      fi
       nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$RESULTS/nchan-$label.log" 2>&1 &
       SERVER_PIDS="$!"; PORT=$NCHAN_PORT ;;
     raw)
@@ -191,20 +198,33 @@ scenario_args() { # label -> scenario name and options
 for label in "${SCENARIOS[@]}"; do
   read -r -a args <<< "$(scenario_args "$label")"
   kinds=$TARGETS
-  if [ "$label" = capacity ] || [ "$label" = publisher ] || [ "$label" = h2-fanout ]; then   # the gateway alone in these
+  if [ "$label" = capacity ] || [ "$label" = publisher ]; then   # the gateway alone in these
     kinds=""; [[ " $TARGETS " == *" gateway "* ]] && kinds=gateway
     [ -n "$kinds" ] || continue
   fi
   if [ "$label" = h2-fanout ]; then   # the same ramp over HTTP/1.1 connections and over HTTP/2 streams
-    for proto in http1 http2; do
-      extra=(); [ "$proto" = http2 ] && extra=(--http2 "$H2_CONNECTIONS")
-      echo "== $label / gateway $proto (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-      start_server gateway "$label"
-      # shellcheck disable=SC2086
-      timeout "${SCENARIO_TIMEOUT:-900}" java $DRIVER_JVM_OPTS -jar "$WORK/sse-bench.jar" scenario "${args[@]}" "${extra[@]}" \
-        --label "$label-$proto" --target gateway --port "$PORT" --pid "$PIDS" --out "$RESULTS/$label.gateway-$proto.json" \
-        2> >(tee -a "$RESULTS/driver.log" >&2) || echo "!! $label / $proto failed (see $RESULTS/driver.log)" >&2
-      stop_server
+    if [ "$H2_TLS" = 1 ] && [ ! -f "$RESULTS/tls-cert.pem" ]; then
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$RESULTS/tls-key.pem" -out "$RESULTS/tls-cert.pem" 2>/dev/null
+    fi
+    for kind in $TARGETS; do
+      [ "$kind" = raw ] && continue   # the raw server speaks HTTP/1.1 only
+      for proto in http1 http2; do
+        extra=(--variant "$proto" --memory true)
+        if [ "$proto" = http2 ]; then
+          [ "$H2_TLS" = 1 ] || [ "$kind" = gateway ] || continue
+          extra+=(--http2 "$H2_CONNECTIONS")
+          if [ "$H2_TLS" = 1 ]; then extra+=(--tls true); SERVER_TLS=1; fi
+        fi
+        echo "== $label / $kind $proto (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+        start_server "$kind" "$label"
+        # shellcheck disable=SC2086
+        timeout "${SCENARIO_TIMEOUT:-900}" java $DRIVER_JVM_OPTS -jar "$WORK/sse-bench.jar" scenario "${args[@]}" "${extra[@]}" \
+          --label "$label" --target "$kind" --port "$PORT" --pid "$PIDS" --out "$RESULTS/$label.$kind-$proto.json" \
+          2> >(tee -a "$RESULTS/driver.log" >&2) || echo "!! $label / $kind $proto failed (see $RESULTS/driver.log)" >&2
+        stop_server
+        SERVER_TLS=0
+      done
     done
     java -jar "$WORK/sse-bench.jar" table "$RESULTS"/"$label".*.json | tee -a "$RESULTS/tables.md"
     continue

@@ -137,8 +137,17 @@ public final class LoadGenerator {
    * instead of one HTTP/1.1 connection each. Call before {@link #open}; the {@code drop} command is not supported.
    */
   LoadGenerator http2(int connections) {
+    return http2(connections, false);
+  }
+
+  /**
+   * As {@link #http2(int)}; with {@code tls} over TLS with ALPN {@code h2} instead of cleartext, trusting any
+   * certificate (the bench's self-signed one).
+   */
+  LoadGenerator http2(int connections, boolean tls) {
     int perConnection = (options.streams() + connections - 1) / connections;
     h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+            .setSsl(tls).setUseAlpn(tls).setTrustAll(tls).setVerifyHost(false)
             .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
             .setHttp2MultiplexingLimit(perConnection).setHttp2ConnectionWindowSize(64 * 1024 * 1024)
             .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(1024 * 1024))

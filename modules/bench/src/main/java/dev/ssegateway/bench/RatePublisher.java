@@ -43,11 +43,17 @@ final class RatePublisher implements LoadPublisher {
   private final org.HdrHistogram.Recorder roundTripMicros = new org.HdrHistogram.Recorder(3);
 
   RatePublisher(Vertx vertx, Target target, String topic, int payloadBytes) {
+    this(vertx, target, topic, payloadBytes, false);
+  }
+
+  /** With {@code tls}: publishes over HTTPS (HTTP/1.1), trusting any certificate (the bench's self-signed one). */
+  RatePublisher(Vertx vertx, Target target, String topic, int payloadBytes, boolean tls) {
     this.vertx = vertx;
     this.target = target;
     this.path = target.publishPath(topic);
     this.payloadBytes = payloadBytes;
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+        .setSsl(tls).setTrustAll(tls).setVerifyHost(false)
         .setDefaultHost(target.host()).setDefaultPort(target.port()), new PoolOptions().setHttp1MaxSize(16));
     this.context = vertx.getOrCreateContext();
   }

@@ -28,7 +28,7 @@ final class ResultTable {
     for (Path f : files) {
       JsonObject r = new JsonObject(Files.readString(f));
       String label = r.getJsonObject("params").getString("label", r.getString("scenario"));
-      byLabel.computeIfAbsent(label, k -> new LinkedHashMap<>()).put(r.getString("target"), r);
+      byLabel.computeIfAbsent(label, k -> new LinkedHashMap<>()).put(column(r), r);
     }
     StringBuilder out = new StringBuilder();
     for (Map.Entry<String, Map<String, JsonObject>> e : byLabel.entrySet()) {
@@ -37,7 +37,19 @@ final class ResultTable {
     return out.toString();
   }
 
+  /**
+   * A result's column: its server, and its variant where one scenario runs several (h2-fanout's {@code http1} and
+   * {@code http2} legs, {@code --variant}): {@code "gateway http2"}.
+   */
+  static String column(JsonObject r) {
+    String variant = r.getJsonObject("params").getString("variant");
+    return variant == null ? r.getString("target") : r.getString("target") + " " + variant;
+  }
+
   private static String table(String label, Map<String, JsonObject> results) {
+    if (results.values().stream().anyMatch(r -> r.getJsonObject("params").containsKey("variant"))) {
+      return variantTable(label, results);
+    }
     List<String> targets = new ArrayList<>();
     ORDER.stream().filter(results::containsKey).forEach(targets::add);
     Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
@@ -63,6 +75,53 @@ final class ResultTable {
       }
       b.append(' ').append(ratio(r.getValue().get(Target.GATEWAY), r.getValue().get(Target.NCHAN))).append(" |");
       b.append(' ').append(ratio(r.getValue().get(Target.GATEWAY), r.getValue().get(Target.RAW))).append(" |\n");
+    }
+    return b.toString();
+  }
+
+  /** Columns by server, then variant; a ratio gateway / nchan per variant that both ran. */
+  private static String variantTable(String label, Map<String, JsonObject> results) {
+    List<String> columns = new ArrayList<>(results.keySet());
+    columns.sort(java.util.Comparator.comparing((String c) -> ORDER.indexOf(results.get(c).getString("target")))
+        .thenComparing(c -> c));
+    List<String> variants = new ArrayList<>();
+    for (String c : columns) {
+      String v = results.get(c).getJsonObject("params").getString("variant", "");
+      if (!variants.contains(v) && results.containsKey(Target.GATEWAY + " " + v)
+          && results.containsKey(Target.NCHAN + " " + v)) {
+        variants.add(v);
+      }
+    }
+    Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
+    for (String c : columns) {
+      for (Object o : results.get(c).getJsonArray("table")) {
+        JsonArray row = (JsonArray) o;
+        rows.computeIfAbsent(row.getString(0), k -> new LinkedHashMap<>()).put(c, row.getValue(1));
+      }
+    }
+    JsonObject params = results.get(columns.get(0)).getJsonObject("params").copy();
+    params.remove("label");
+    params.remove("variant");
+    params.remove("http2");
+    params.remove("tls");
+    StringBuilder b = new StringBuilder();
+    b.append("### ").append(label).append("  (").append(paramsText(params)).append(")\n\n| measure |");
+    columns.forEach(c -> b.append(' ').append(c).append(" |"));
+    variants.forEach(v -> b.append(" gateway / nchan ").append(v).append(" |"));
+    b.append("\n|---|");
+    columns.forEach(c -> b.append("---:|"));
+    variants.forEach(v -> b.append("---:|"));
+    b.append('\n');
+    for (Map.Entry<String, Map<String, Object>> r : rows.entrySet()) {
+      b.append("| ").append(r.getKey()).append(" |");
+      for (String c : columns) {
+        b.append(' ').append(format(r.getValue().get(c))).append(" |");
+      }
+      for (String v : variants) {
+        b.append(' ').append(ratio(r.getValue().get(Target.GATEWAY + " " + v), r.getValue().get(Target.NCHAN + " " + v)))
+            .append(" |");
+      }
+      b.append('\n');
     }
     return b.toString();
   }

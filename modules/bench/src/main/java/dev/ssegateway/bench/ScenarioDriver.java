@@ -76,6 +76,11 @@ public final class ScenarioDriver {
     table.add(new JsonArray().add(rowPrefix + label).add(value));
   }
 
+  /** {@code --tls true}: the server speaks TLS (h2-fanout's HTTP/2 leg: ALPN h2 for streams, HTTPS for publishing). */
+  private boolean tls() {
+    return "true".equals(p.get("tls"));
+  }
+
   private Receivers receivers(int streams, String topic) throws java.io.IOException {
     List<Integer> ports = target.ports();
     int procs = i("procs", streams > 18_000 || ports.size() > 1 ? Math.max(ports.size(), (streams + 17_999) / 18_000) : 1);
@@ -85,7 +90,7 @@ public final class ScenarioDriver {
     String path = target.subscribePath(topic);
     if (p.containsKey("http2")) { // HTTP/2 streams over a few connections: one in-process generator is enough
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
-          path, streams, sources, concurrency)).http2(i("http2", 10))));
+          path, streams, sources, concurrency)).http2(i("http2", 10), tls())));
     } else if (procs == 0) {
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
           path, streams, sources, concurrency))));
@@ -192,6 +197,17 @@ public final class ScenarioDriver {
     }
   }
 
+  /** Server memory with {@code live} open streams against before they opened (before the ramp's first event). */
+  private void memoryPerStreamRows(JsonObject before, JsonObject open, long live) {
+    row("server RSS MiB with the streams open", open.getLong("rssKb") / 1024.0);
+    row("RSS KiB per stream", live == 0 ? 0 : (double) (open.getLong("rssKb") - before.getLong("rssKb")) / live);
+    row("PSS KiB per stream", live == 0 ? 0 : (double) (open.getLong("pssKb") - before.getLong("pssKb")) / live);
+    if (jvm) {
+      row("heap KiB per stream", live == 0 ? 0
+          : (double) (open.getLong("heapAfterGcKb") - before.getLong("heapAfterGcKb")) / live);
+    }
+  }
+
   private JsonObject fanout() throws Exception {
     int streams = i("streams", 1000);
     double rate = d("rate", 200);
@@ -221,7 +237,7 @@ public final class ScenarioDriver {
   }
 
   private JsonObject maxRate() throws Exception {
-    return ramp("maxrate", topic -> new RatePublisher(vertx, target, topic, i("payload", 100)));
+    return ramp("maxrate", topic -> new RatePublisher(vertx, target, topic, i("payload", 100), tls()));
   }
 
   /**
@@ -248,12 +264,18 @@ public final class ScenarioDriver {
     JsonArray steps = new JsonArray();
     JsonObject best = null;
     String stopReason = "max-steps reached";
+    // --memory true (h2-fanout): the server's memory before and with the open streams, per stream
+    JsonObject memBefore = "true".equals(p.get("memory")) ? server.memory(jvm) : null;
+    JsonObject memOpen = null;
     try (Receivers rec = receiversOn(streams, name)) {
       LoadPublisher pub = publishers.apply(lastTopic);
       try {
         JsonObject open = rec.open();
         log("streams opened", open.encode());
         long live = open.getLong("ok");
+        if (memBefore != null) {
+          memOpen = server.memory(jvm);
+        }
         for (int s = 0; s < maxSteps; s++) {
           JsonObject w = window(rec, pub, rate, d("settle", 2), d("step", 8), live);
           w.put("rate", rate);
@@ -291,7 +313,13 @@ public final class ScenarioDriver {
         }
         row("peak deliveries/s (any step, saturated)", Math.round(peak));
         row("p99 ms at that peak", peakP99);
-        return new JsonObject().put("open", open).put("steps", steps).put("best", best == null ? null : compact(best));
+        JsonObject result = new JsonObject().put("open", open).put("steps", steps)
+            .put("best", best == null ? null : compact(best));
+        if (memOpen != null) {
+          memoryPerStreamRows(memBefore, memOpen, live);
+          result.put("memoryBefore", memBefore).put("memoryOpen", memOpen);
+        }
+        return result;
       } finally {
         pub.close();
       }
