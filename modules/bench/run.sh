@@ -25,7 +25,7 @@
 #   GATEWAY_JAR=path              the gateway jar to measure (default modules/app/target/sse-gateway.jar)
 #   GATEWAY_PORT NCHAN_PORT RAW_PORT CAPACITY_PORT   ports (18080 18081 18082 18090)
 #   JFR=1                         record a JFR profile of the gateway per scenario (into the results dir)
-#   RESULTS=dir                   where result JSON, tables and server logs go
+#   RESULTS=dir                   where result JSON, tables (tables.md), charts (charts/*.png) and server logs go
 # Needs: Java 17, Maven (builds the jars when missing), root for apt-get (nginx + nchan).
 set -euo pipefail
 
@@ -227,6 +227,7 @@ for label in "${SCENARIOS[@]}"; do
       done
     done
     java -jar "$WORK/sse-bench.jar" table "$RESULTS"/"$label".*.json | tee -a "$RESULTS/tables.md"
+    java -jar "$WORK/sse-bench.jar" charts "$RESULTS/charts" "$RESULTS"/"$label".*.json || echo "!! charts of $label failed" >&2
     continue
   fi
   for kind in $kinds; do
@@ -239,5 +240,10 @@ for label in "${SCENARIOS[@]}"; do
     stop_server
   done
   java -jar "$WORK/sse-bench.jar" table "$RESULTS"/"$label".*.json | tee -a "$RESULTS/tables.md"
+  java -jar "$WORK/sse-bench.jar" charts "$RESULTS/charts" "$RESULTS"/"$label".*.json || echo "!! charts of $label failed" >&2
 done
 echo "results: $RESULTS" | tee -a "$RESULTS/run.txt"
+if [ -d "$RESULTS/charts" ]; then   # PNG charts of the tables (ChartWriter); publish-charts.sh copies them into docs/
+  echo "charts: $RESULTS/charts ($(ls "$RESULTS/charts" | wc -l) PNG files; copy into docs/: modules/bench/publish-charts.sh $RESULTS)" \
+    | tee -a "$RESULTS/run.txt"
+fi

@@ -19,6 +19,7 @@ import java.util.Map;
  *          [--rate R] [--warmup S] [--duration S] [--procs K] [--hold S] [--step S] ...
  * silent --port P --pid PID --count N [--slowloris true] [--hold S]         connections that never send a request
  * table FILE...                                                             Markdown tables with ratios
+ * charts DIR FILE...                                                        PNG charts of the same files into DIR
  * receiver ...                                                              (child process, internal)
  * </pre>
  */
@@ -82,6 +83,16 @@ public final class BenchMain {
           files.add(Path.of(f));
         }
         System.out.print(ResultTable.render(files));
+      }
+      case "charts" -> {
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; i < rest.length; i++) {
+          files.add(Path.of(rest[i]));
+        }
+        System.setProperty("java.awt.headless", "true");
+        for (Path written : ChartWriter.write(Path.of(rest[0]), files).keySet()) {
+          System.out.println("chart: " + written);
+        }
       }
       default -> {
         System.err.println("unknown command " + args[0]);

@@ -337,6 +337,7 @@ public final class ScenarioDriver {
     int streams = i("streams", 1000);
     double holdS = d("hold", 60);
     JsonObject before = server.memory(jvm);
+    HeldSampler held = new HeldSampler();
     try (Receivers rec = receiversOn(streams, "idle")) {
       JsonObject open = rec.open();
         log("streams opened", open.encode());
@@ -375,11 +376,45 @@ public final class ScenarioDriver {
       }
       row("load-gen CPU %", rep.getLong("receiverCpuPct"));
       JsonObject result = new JsonObject().put("open", open).put("before", before).put("after", after)
-          .put("report", compact(rep));
+          .put("report", compact(rep)).put("held", held.stop());
       if (jvm) {
         result.put("classHistogram", new JsonArray(server.classHistogram(30)));
       }
       return result;
+    }
+  }
+
+  /**
+   * Streams the server holds against time, for the {@code idle}/{@code capacity} chart: its open files minus those
+   * before the streams opened, read each second (off the event loop) from when it is made until {@link #stop}.
+   */
+  private final class HeldSampler {
+    private final long t0 = System.currentTimeMillis();
+    private final long baseline = server.openFiles();
+    private final JsonArray points = new JsonArray();
+    private final long timer;
+
+    HeldSampler() {
+      boolean measurable = !target.pids().isEmpty(); // a server in this JVM (tests) has no pid to read
+      if (measurable) {
+        sample();
+      }
+      timer = measurable ? vertx.setPeriodic(1000, id -> sample()) : -1;
+    }
+
+    private void sample() {
+      vertx.executeBlocking(server::openFiles, false).onSuccess(files -> {
+        synchronized (points) {
+          points.add(new JsonArray().add(System.currentTimeMillis() - t0).add(Math.max(0, files - baseline)));
+        }
+      });
+    }
+
+    JsonArray stop() {
+      vertx.cancelTimer(timer);
+      synchronized (points) {
+        return points.copy();
+      }
     }
   }
 

@@ -61,6 +61,19 @@ final class ServerProbe {
     return sumKb("smaps_rollup", "Pss");
   }
 
+  /** Open files of the processes ({@code /proc/<pid>/fd}): each held stream's connection is one. */
+  long openFiles() {
+    long n = 0;
+    for (long p : pids()) {
+      try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/" + p + "/fd"))) {
+        n += fds.count();
+      } catch (IOException | RuntimeException e) {
+        // the process is gone
+      }
+    }
+    return n;
+  }
+
   /** utime + stime of the processes, in ms. */
   long cpuMs() {
     long ticks = 0;
