@@ -137,20 +137,23 @@ public final class LoadGenerator {
    * instead of one HTTP/1.1 connection each. Call before {@link #open}; the {@code drop} command is not supported.
    */
   LoadGenerator http2(int connections) {
-    return http2(connections, false);
+    return http2(connections, false, DEFAULT_H2_WINDOW);
   }
+
+  /** The HTTP/2 client's stream window (SETTINGS_INITIAL_WINDOW_SIZE); its connection window is 64 times it. */
+  static final int DEFAULT_H2_WINDOW = 1024 * 1024;
 
   /**
    * As {@link #http2(int)}; with {@code tls} over TLS with ALPN {@code h2} instead of cleartext, trusting any
-   * certificate (the bench's self-signed one).
+   * certificate (the bench's self-signed one), with {@code windowBytes} as the stream window.
    */
-  LoadGenerator http2(int connections, boolean tls) {
+  LoadGenerator http2(int connections, boolean tls, int windowBytes) {
     int perConnection = (options.streams() + connections - 1) / connections;
     h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
             .setSsl(tls).setUseAlpn(tls).setTrustAll(tls).setVerifyHost(false)
             .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-            .setHttp2MultiplexingLimit(perConnection).setHttp2ConnectionWindowSize(64 * 1024 * 1024)
-            .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(1024 * 1024))
+            .setHttp2MultiplexingLimit(perConnection).setHttp2ConnectionWindowSize(64 * windowBytes)
+            .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(windowBytes))
             .setConnectTimeout(10_000),
         new io.vertx.core.http.PoolOptions().setHttp2MaxSize(connections).setMaxWaitQueueSize(-1));
     return this;

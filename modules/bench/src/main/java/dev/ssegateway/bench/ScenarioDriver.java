@@ -90,7 +90,7 @@ public final class ScenarioDriver {
     String path = target.subscribePath(topic);
     if (p.containsKey("http2")) { // HTTP/2 streams over a few connections: one in-process generator is enough
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
-          path, streams, sources, concurrency)).http2(i("http2", 10), tls())));
+          path, streams, sources, concurrency)).http2(i("http2", 10), tls(), i("h2-window", LoadGenerator.DEFAULT_H2_WINDOW))));
     } else if (procs == 0) {
       list.add(Receivers.local(new LoadGenerator(vertx, new LoadGenerator.Options(target.host(), target.port(),
           path, streams, sources, concurrency))));
