@@ -151,6 +151,10 @@ final class ChartWriter {
         hi = Math.max(hi, x);
       }
     }
+    if (lo >= hi) { // every ramp stopped at its first step: a short line around it
+      lo = lo * 0.9;
+      hi = hi * 1.1;
+    }
     chart.addSeries("p99 limit " + Math.round(limit) + " ms", new double[] {lo, hi}, new double[] {limit, limit})
         .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE).setLineColor(java.awt.Color.RED);
   }
