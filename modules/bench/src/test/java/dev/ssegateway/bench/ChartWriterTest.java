@@ -117,10 +117,16 @@ class ChartWriterTest {
         ramp("h2-fanout", Target.NCHAN, "http2", 11, 600),
         idle("idle", Target.GATEWAY, true),
         idle("idle", Target.NCHAN, false),
+        new JsonObject().put("scenario", "publisher").put("target", Target.GATEWAY)
+            .put("params", new JsonObject().put("label", "publisher").put("max-p99-ms", "250"))
+            .put("http", ramp("x", Target.GATEWAY, null, 10, 20)).put("inProcess", ramp("x", Target.GATEWAY, null, 5)),
         new JsonObject().put("scenario", "fanout").put("target", Target.GATEWAY)
             .put("params", new JsonObject().put("label", "fanout-1k")).put("table", new JsonArray())));
 
-    assertEquals(Set.of("h2-fanout-p99", "h2-fanout-deliveries", "idle-memory", "idle-held"), charts.keySet());
+    assertEquals(Set.of("h2-fanout-p99", "h2-fanout-deliveries", "publisher-p99", "publisher-deliveries",
+        "idle-memory", "idle-held"), charts.keySet());
+    assertEquals(Set.of("gateway HTTP ingest", "gateway in-process"),
+        charts.get("publisher-deliveries").getSeriesMap().keySet());
     assertEquals(Set.of("gateway http1", "nchan http2"), charts.get("h2-fanout-deliveries").getSeriesMap().keySet());
     assertEquals(Set.of("gateway http1", "nchan http2", "p99 limit 250 ms"),
         charts.get("h2-fanout-p99").getSeriesMap().keySet());
