@@ -200,6 +200,7 @@ public final class ScenarioDriver {
   /** Server memory with {@code live} open streams against before they opened (before the ramp's first event). */
   private void memoryPerStreamRows(JsonObject before, JsonObject open, long live) {
     row("server RSS MiB with the streams open", open.getLong("rssKb") / 1024.0);
+    row("server RSS / streams, KiB (whole process)", live == 0 ? 0 : (double) open.getLong("rssKb") / live);
     row("RSS KiB per stream", live == 0 ? 0 : (double) (open.getLong("rssKb") - before.getLong("rssKb")) / live);
     row("PSS KiB per stream", live == 0 ? 0 : (double) (open.getLong("pssKb") - before.getLong("pssKb")) / live);
     if (jvm) {
