@@ -306,21 +306,21 @@ class NodeCrashIT {
     List<Long> loopTimers = List.of();
     List<Traced> onN2;
     try {
-      until(() -> accepted.size() >= KILL_AFTER, 30_000, () -> "the first " + KILL_AFTER + " events accepted");
+      until(() -> accepted.size() >= KILL_AFTER, 120_000, () -> "the first " + KILL_AFTER + " events accepted");
       onN2 = traced.stream().filter(t -> t.node.equals("n2")).toList();
       loopTimers = watchOwnLoops(lags);
       killedAt = System.nanoTime();
       long kill = killedAt;
       traced.forEach(t -> t.killedAt = kill);
       n2.kill();
-      until(() -> next.get() >= EVENTS && accepted.size() + refused.get() >= EVENTS, 60_000,
+      until(() -> next.get() >= EVENTS && accepted.size() + refused.get() >= EVENTS, 120_000,
           () -> "all " + EVENTS + " publishes answered (" + accepted.size() + " accepted)");
     } finally {
       vertx.cancelTimer(pubTimer);
     }
     long pubMs = ms(pubStart, System.nanoTime());
     int total = accepted.size();
-    until(() -> traced.stream().allMatch(t -> t.received >= total), 60_000,
+    until(() -> traced.stream().allMatch(t -> t.received >= total), 120_000,
         () -> "every client has all " + total + " events: " + traced.stream().filter(t -> t.received >= total).count()
             + " of " + CLIENTS + " complete");
     long completeMs = ms(killedAt, System.nanoTime());
