@@ -91,7 +91,8 @@ class TestGatewayTest {
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
   void aStreamOpensAndDeliversWhenTheTestHoldsOnlyTheStreamThroughAGarbageCollection(Vertx vertx) throws Exception {
     Opening opening = openAndForgetTheGateway(vertx, "orders");
-    assertTrue(collected(vertx, opening.gateway()), "the TestGateway was not garbage collected: the test proves nothing");
+    assertTrue(collected(vertx, opening.gateway()),
+        "the TestGateway was not garbage collected: the test proves nothing");
     assertNotNull(opening.client().get(),
         "the kit's HTTP client was garbage collected while a stream it opens was in use: Vert.x shuts it down");
     TestStream stream = opening.stream().await(20, TimeUnit.SECONDS);
