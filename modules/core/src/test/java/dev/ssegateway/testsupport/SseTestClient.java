@@ -18,6 +18,10 @@ import java.util.function.Predicate;
  * Reads one SSE stream in a test: every frame with its arrival time, parsed by the production
  * {@link SseParser}, and futures that complete when the frames seen so far satisfy a condition.
  * All callbacks run on the context that opened the stream.
+ *
+ * <p>A stream keeps the {@link HttpClient} it was opened with, from the request on: Vert.x 5 shuts a client down once
+ * the client object is garbage collected (eclipse-vertx/vert.x#5577), so a test that holds only the stream, or the
+ * future of its opening, would otherwise see "Pool closed" or "Connection was closed" after any GC.
  */
 public final class SseTestClient {
 
@@ -29,11 +33,15 @@ public final class SseTestClient {
   private final List<String> comments = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> ended = Promise.promise();
+  /** Only held: the client stays reachable, and so open, as long as this stream is (see the class comment). */
+  @SuppressWarnings("unused")
+  private final HttpClient client;
   private HttpClientResponse response;
   /** The context the stream's handlers run on: frames and waiters are only touched there. */
   private io.vertx.core.Context context;
 
-  private SseTestClient() {
+  private SseTestClient(HttpClient client) {
+    this.client = client;
   }
 
   /** Opens {@code GET path} on 127.0.0.1:{@code port}; fails unless the answer is a 200 event stream. */
@@ -46,7 +54,8 @@ public final class SseTestClient {
       internal.vertx().getOrCreateContext().runOnContext(v -> open(client, port, path, headers).onComplete(result));
       return result.future();
     }
-    SseTestClient stream = new SseTestClient();
+    // captured by the request's callbacks below, the stream (and its client) stays reachable while the request waits
+    SseTestClient stream = new SseTestClient(client);
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
         .setURI(path);
     if (headers != null) {
