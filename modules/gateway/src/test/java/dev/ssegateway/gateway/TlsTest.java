@@ -54,13 +54,16 @@ class TlsTest {
     assertEquals(List.of("one", big, "three"), events.stream().filter(f -> "m".equals(f.type()))
         .map(SseFrame::data).toList());
 
-    Throwable plain = vertx.createHttpClient().request(new RequestOptions().setMethod(HttpMethod.GET)
+    // held until the answer: Vert.x 5 closes a client nobody references when it is collected ("Pool closed")
+    HttpClient plainClient = vertx.createHttpClient();
+    Throwable plain = plainClient.request(new RequestOptions().setMethod(HttpMethod.GET)
             .setHost("127.0.0.1").setPort(g.port()).setURI("/events?topic=a"))
         .compose(r -> r.send())
         .map(r -> (Throwable) null)
         .otherwise(e -> e)
         .await(10, TimeUnit.SECONDS);
     assertTrue(plain != null, "plain HTTP on the TLS port must fail");
+    plainClient.close();
     ctx.completeNow();
   }
 
