@@ -77,7 +77,7 @@ class AdminTokenAuthTest {
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(300));
     dev.ssegateway.core.GatewaySettings settings = dev.ssegateway.testsupport.TestSettings.of(
         new JsonObject().put("admin.token", "static-admin"));
-    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx, settings);
+    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.create(settings);
     ConfigStatus status = new ConfigStatus(live);
     HttpClient client = vertx.createHttpClient();
     vertx.runOnContext(v -> dev.ssegateway.gateway.Gateway.deploy(vertx, live, "n1",

@@ -313,7 +313,7 @@ class Http2StreamsTest {
     for (SseTestClient s : List.of(first, second)) {
       assertEquals(app, s.response().getHeader("Access-Control-Allow-Origin"), "each stream carries CORS");
     }
-    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx);
+    dev.ssegateway.core.LiveSettings live = g.settings();
     live.apply(vertx, dev.ssegateway.core.SettingsValidator.apply(live.current(),
         new JsonObject().put("heartbeat_ms", 2000)));
     for (SseTestClient s : List.of(first, second)) {
