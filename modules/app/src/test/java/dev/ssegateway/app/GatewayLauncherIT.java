@@ -1,20 +1,15 @@
 package dev.ssegateway.app;
 
 import dev.ssegateway.testsupport.SseTestClient;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,31 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fat jar as a user runs it: {@code java -jar sse-gateway.jar -conf conf.json}. */
-class GatewayLauncherIT {
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-
-  @BeforeEach
-  void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  private Path conf(JsonObject json) throws Exception {
-    Path file = dir.resolve("conf.json");
-    Files.writeString(file, json.encodePrettily());
-    return file;
-  }
+class GatewayLauncherIT extends GatewayProcesses {
 
   private String failToStart(String confText) throws Exception {
-    Path file = dir.resolve("bad.json");
-    Files.writeString(file, confText);
+    Path file = write("bad.json", confText);
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", file.toString())) {
       assertEquals(1, p.awaitExit(30_000), p.output());
       return p.output();
