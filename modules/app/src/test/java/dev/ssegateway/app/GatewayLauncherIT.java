@@ -142,8 +142,9 @@ class GatewayLauncherIT extends GatewayProcesses {
       stream.awaitType("tick", 2).await(20, TimeUnit.SECONDS);
       JsonObject stats = client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
               .setPort(port).setURI("/admin/stats").putHeader("Authorization", "Bearer admin-secret"))
-          .compose(r -> r.send())
-          .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toString())))
+          .compose(r -> r.send()
+              .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                  .put("body", b.toString()))))
           .await(10, TimeUnit.SECONDS);
       assertEquals(200, stats.getInteger("status"), stats.encode());
       JsonObject body = new JsonObject(stats.getString("body"));
@@ -173,8 +174,9 @@ class GatewayLauncherIT extends GatewayProcesses {
       stream.awaitType("tick", 2).await(20, TimeUnit.SECONDS);
       JsonObject reply = client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
               .setPort(port).setURI("/publish/demo?event=greeting").putHeader("Content-Type", "application/json"))
-          .compose(r -> r.send(Buffer.buffer("{\"hello\":1}")))
-          .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toJsonObject())))
+          .compose(r -> r.send(Buffer.buffer("{\"hello\":1}"))
+              .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                  .put("body", b.toJsonObject()))))
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, reply.getInteger("status"), reply.encode());
       assertTrue(reply.getJsonObject("body").getString("id").startsWith("itnode."), reply.encode());
@@ -201,7 +203,7 @@ class GatewayLauncherIT extends GatewayProcesses {
         assertEquals(405, status);
       }
       String metrics = client.request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
-          .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toString();
+          .compose(r -> r.send().compose(resp -> resp.body())).await(10, TimeUnit.SECONDS).toString();
       assertTrue(metrics.contains("vertx_http_server_requests_total{code=\"405\",method=\"OTHER\""), metrics);
       assertTrue(!metrics.contains("BREWAA"), "no series carries a client's method name");
       int code = p.terminate(30_000);

@@ -37,16 +37,16 @@ class GracefulShutdownIT extends GatewayProcesses {
     Promise<String> ended = Promise.promise();
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI("/events?topic=quiet"))
-        .compose(r -> r.send())
-        .onSuccess(resp -> {
-          resp.handler(b -> {
-            synchronized (text) {
-              text.append(b.toString(StandardCharsets.UTF_8));
-            }
-          });
-          resp.endHandler(v -> ended.tryComplete(snapshot(text)));
-          resp.exceptionHandler(e -> ended.tryComplete(snapshot(text)));
-        })
+        .compose(r -> r.send()
+            .onSuccess(resp -> {
+              resp.handler(b -> {
+                synchronized (text) {
+                  text.append(b.toString(StandardCharsets.UTF_8));
+                }
+              });
+              resp.endHandler(v -> ended.tryComplete(snapshot(text)));
+              resp.exceptionHandler(e -> ended.tryComplete(snapshot(text)));
+            }))
         .onFailure(ended::tryFail);
     return ended.future();
   }
@@ -89,8 +89,8 @@ class GracefulShutdownIT extends GatewayProcesses {
       for (int i = 0; i < 64; i++) {
         int status = client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
                 .setURI("/publish/big").putHeader("Content-Type", "application/json"))
-            .compose(r -> r.send(Buffer.buffer(payload)))
-            .compose(r -> r.body().map(b -> r.statusCode()))
+            .compose(r -> r.send(Buffer.buffer(payload))
+                .compose(resp -> resp.body().map(b -> resp.statusCode())))
             .await(10, TimeUnit.SECONDS);
         assertEquals(202, status);
       }
