@@ -90,7 +90,7 @@ public final class AppVerticle extends VerticleBase {
           + "nothing: running on the default settings; see conf/conf.json\"", node,
           settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
     }
-    LiveSettings live = LiveSettings.of(vertx, settings);
+    LiveSettings live = LiveSettings.create(settings);
     return answerOriginSeq()
         .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock, () -> live.current().maxEventBytes()))
         .onFailure(e -> {

@@ -163,7 +163,7 @@ class BrowserClientTest {
     waitUntil("heartbeats of 1000 ms", d -> Integer.parseInt(text("heartbeats")) >= 1);
     assertEquals("1000", text("heartbeat"));
 
-    LiveSettings live = LiveSettings.of(vertx);
+    LiveSettings live = gateway.settings();
     live.apply(vertx, SettingsValidator.apply(live.current(), new JsonObject().put("heartbeat_ms", 2000)));
     waitUntil("the page to show heartbeat 2000", d -> text("heartbeat").equals("2000"));
     int seen = Integer.parseInt(text("heartbeats"));
@@ -329,9 +329,10 @@ class BrowserClientTest {
   private int deployGateway(int port, JsonObject extra) throws Exception {
     var settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000).put("http.port", port).mergeIn(extra));
     publisher = EventPublisher.install(vertx, "node1");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
-    gateway = await(Gateway.deploy(vertx, settings, publisher.origin(),
-        List.of(r -> r.post("/publish/:topic").handler(ingest))));
+    LiveSettings live = LiveSettings.create(settings);
+    IngestPublisher ingest = IngestPublisher.create(publisher, live, dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
+    gateway = await(Gateway.deploy(vertx, live, publisher.origin(),
+        List.of(r -> r.post("/publish/:topic").handler(ingest)), new dev.ssegateway.gateway.HealthOptions()));
     return gateway.port();
   }
 

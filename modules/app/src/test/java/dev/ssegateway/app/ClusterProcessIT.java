@@ -3,13 +3,8 @@ package dev.ssegateway.app;
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.testsupport.SseTestClient;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -24,26 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  */
 class ClusterProcessIT extends ClusterProcesses {
   private GatewayProcess start(String node) throws Exception {
-    GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, null);
-    processes.add(p);
-    return p;
-  }
-
-  private Future<Integer> publish(int port, String topic, String data) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-            .setURI("/publish/" + topic).putHeader("Content-Type", "text/plain"))
-        .compose(r -> r.send(Buffer.buffer(data)))
-        .map(r -> r.statusCode());
-  }
-
-  /** Publishes probes on {@code port} until {@code stream} has seen one: the bus path is up. */
-  private void awaitPath(int port, SseTestClient stream, String label) throws Exception {
-    long timer = vertx.setPeriodic(200, id -> publish(port, "probe", label));
-    try {
-      stream.await(fs -> fs.stream().anyMatch(f -> f.data().equals(label))).await(60, TimeUnit.SECONDS);
-    } finally {
-      vertx.cancelTimer(timer);
-    }
+    return startNode(node, null);
   }
 
   private static long since(long startNanos) {

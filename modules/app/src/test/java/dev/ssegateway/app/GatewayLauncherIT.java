@@ -1,20 +1,15 @@
 package dev.ssegateway.app;
 
 import dev.ssegateway.testsupport.SseTestClient;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -27,31 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fat jar as a user runs it: {@code java -jar sse-gateway.jar -conf conf.json}. */
-class GatewayLauncherIT {
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-
-  @BeforeEach
-  void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  private Path conf(JsonObject json) throws Exception {
-    Path file = dir.resolve("conf.json");
-    Files.writeString(file, json.encodePrettily());
-    return file;
-  }
+class GatewayLauncherIT extends GatewayProcesses {
 
   private String failToStart(String confText) throws Exception {
-    Path file = dir.resolve("bad.json");
-    Files.writeString(file, confText);
+    Path file = write("bad.json", confText);
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", file.toString())) {
       assertEquals(1, p.awaitExit(30_000), p.output());
       return p.output();
@@ -168,8 +142,9 @@ class GatewayLauncherIT {
       stream.awaitType("tick", 2).await(20, TimeUnit.SECONDS);
       JsonObject stats = client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
               .setPort(port).setURI("/admin/stats").putHeader("Authorization", "Bearer admin-secret"))
-          .compose(r -> r.send())
-          .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toString())))
+          .compose(r -> r.send()
+              .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                  .put("body", b.toString()))))
           .await(10, TimeUnit.SECONDS);
       assertEquals(200, stats.getInteger("status"), stats.encode());
       JsonObject body = new JsonObject(stats.getString("body"));
@@ -199,8 +174,9 @@ class GatewayLauncherIT {
       stream.awaitType("tick", 2).await(20, TimeUnit.SECONDS);
       JsonObject reply = client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
               .setPort(port).setURI("/publish/demo?event=greeting").putHeader("Content-Type", "application/json"))
-          .compose(r -> r.send(Buffer.buffer("{\"hello\":1}")))
-          .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toJsonObject())))
+          .compose(r -> r.send(Buffer.buffer("{\"hello\":1}"))
+              .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                  .put("body", b.toJsonObject()))))
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, reply.getInteger("status"), reply.encode());
       assertTrue(reply.getJsonObject("body").getString("id").startsWith("itnode."), reply.encode());
@@ -227,7 +203,7 @@ class GatewayLauncherIT {
         assertEquals(405, status);
       }
       String metrics = client.request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
-          .compose(r -> r.send()).compose(r -> r.body()).await(10, TimeUnit.SECONDS).toString();
+          .compose(r -> r.send().compose(resp -> resp.body())).await(10, TimeUnit.SECONDS).toString();
       assertTrue(metrics.contains("vertx_http_server_requests_total{code=\"405\",method=\"OTHER\""), metrics);
       assertTrue(!metrics.contains("BREWAA"), "no series carries a client's method name");
       int code = p.terminate(30_000);

@@ -99,7 +99,7 @@ final class GatewayProcess implements AutoCloseable {
     Path file = dir.resolve(node + ".json");
     Files.writeString(file, new JsonObject()
         .put("node_id", node)
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+        .put("http", GatewayProcesses.loopbackHttp())
         .mergeIn(conf == null ? new JsonObject() : conf)
         .encode());
     Path clusterXml = Path.of(System.getProperty("project.root", "../.."), "conf", "cluster.xml").toAbsolutePath();

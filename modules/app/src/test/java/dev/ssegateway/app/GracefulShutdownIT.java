@@ -2,22 +2,17 @@ package dev.ssegateway.app;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,39 +28,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code retry:} of {@code retry_ms} plus jitter, writes drain up to {@code shutdown.drain_ms}, and the
  * process exits 0.
  */
-class GracefulShutdownIT {
+class GracefulShutdownIT extends GatewayProcesses {
 
   private static final Pattern RETRY = Pattern.compile("(?m)^retry: ?(\\d+)$");
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-
-  @BeforeEach
-  void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
 
   /** Opens a stream and collects its raw text; the future completes with all of it when the stream ends. */
   private Future<String> rawStream(HttpClient client, int port, StringBuilder text) {
     Promise<String> ended = Promise.promise();
     client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI("/events?topic=quiet"))
-        .compose(r -> r.send())
-        .onSuccess(resp -> {
-          resp.handler(b -> {
-            synchronized (text) {
-              text.append(b.toString(StandardCharsets.UTF_8));
-            }
-          });
-          resp.endHandler(v -> ended.tryComplete(snapshot(text)));
-          resp.exceptionHandler(e -> ended.tryComplete(snapshot(text)));
-        })
+        .compose(r -> r.send()
+            .onSuccess(resp -> {
+              resp.handler(b -> {
+                synchronized (text) {
+                  text.append(b.toString(StandardCharsets.UTF_8));
+                }
+              });
+              resp.endHandler(v -> ended.tryComplete(snapshot(text)));
+              resp.exceptionHandler(e -> ended.tryComplete(snapshot(text)));
+            }))
         .onFailure(ended::tryFail);
     return ended.future();
   }
@@ -80,14 +61,12 @@ class GracefulShutdownIT {
   void sigtermEndsStreamsWithJitteredRetryRefusesNewStreamsAndExitsZero() throws Exception {
     int retryMs = 1000;
     int jitterMs = 2000;
-    Path conf = dir.resolve("conf.json");
-    Files.writeString(conf, new JsonObject()
+    Path conf = conf(new JsonObject()
         .put("node_id", "shut")
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+        .put("http", loopbackHttp())
         .put("retry_ms", retryMs)
         .put("shutdown", new JsonObject().put("retry_jitter_ms", jitterMs).put("drain_ms", 3000))
-        .put("limits", new JsonObject().put("write_queue_bytes", 64 * 1024 * 1024))
-        .encodePrettily());
+        .put("limits", new JsonObject().put("write_queue_bytes", 64 * 1024 * 1024)));
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", conf.toString())) {
       int port = p.awaitReady(60_000);
       HttpClient client = vertx.createHttpClient();
@@ -110,8 +89,8 @@ class GracefulShutdownIT {
       for (int i = 0; i < 64; i++) {
         int status = client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
                 .setURI("/publish/big").putHeader("Content-Type", "application/json"))
-            .compose(r -> r.send(Buffer.buffer(payload)))
-            .compose(r -> r.body().map(b -> r.statusCode()))
+            .compose(r -> r.send(Buffer.buffer(payload))
+                .compose(resp -> resp.body().map(b -> resp.statusCode())))
             .await(10, TimeUnit.SECONDS);
         assertEquals(202, status);
       }

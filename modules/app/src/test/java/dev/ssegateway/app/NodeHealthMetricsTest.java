@@ -37,9 +37,9 @@ class NodeHealthMetricsTest {
 
   private static Future<String> get(HttpClient client, int port, String path, int status) {
     return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(path))
-        .compose(r -> r.send())
-        .compose(r -> r.body().compose(b -> r.statusCode() == status ? Future.succeededFuture(b.toString())
-            : Future.failedFuture(path + " answered " + r.statusCode() + ": " + b)));
+        .compose(r -> r.send()
+            .compose(resp -> resp.body().compose(b -> resp.statusCode() == status ? Future.succeededFuture(b.toString())
+                : Future.failedFuture(path + " answered " + resp.statusCode() + ": " + b))));
   }
 
   private static double value(String scrape, String series) {

@@ -5,15 +5,10 @@ import dev.ssegateway.app.publishers.NotAVerticle;
 import dev.ssegateway.app.publishers.TopicPublisher;
 import dev.ssegateway.core.WireNames;
 import dev.ssegateway.testsupport.SseTestClient;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,32 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * verticle runs with its own config; an unknown class, a class that is not a verticle and a failing start each stop
  * the process with exit status 1 and one line naming the publisher and the cause.
  */
-class PublishersIT {
+class PublishersIT extends GatewayProcesses {
 
   /** This module's test classes: where the example publishers of this test live (the user's jar, here). */
   private static final Path USER_CLASSES = Path.of(System.getProperty("project.root", "../.."), "modules", "app",
       "target", "test-classes");
 
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-
-  @BeforeEach
-  void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
   private Path conf(JsonArray publishers) throws Exception {
-    Path file = dir.resolve("conf.json");
-    Files.writeString(file, new JsonObject().put("node_id", "pubs")
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-        .put("publishers", publishers).encodePrettily());
-    return file;
+    return conf(new JsonObject().put("node_id", "pubs").put("http", loopbackHttp()).put("publishers", publishers));
   }
 
   private static JsonObject entry(String name, Class<?> type, JsonObject config) {

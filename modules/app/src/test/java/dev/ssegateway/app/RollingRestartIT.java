@@ -4,11 +4,7 @@ import dev.ssegateway.core.Cursor;
 import dev.ssegateway.core.SseFrame;
 import dev.ssegateway.core.WireNames;
 import dev.ssegateway.testsupport.SseTestClient;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -47,26 +43,7 @@ class RollingRestartIT extends ClusterProcesses {
   private GatewayProcess start(String node) throws Exception {
     JsonObject conf = new JsonObject()
         .put("history", new JsonObject().put("max_age_ms", MAX_AGE_MS).put("max_events", 50));
-    GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, conf);
-    processes.add(p);
-    return p;
-  }
-
-  private Future<Integer> publish(int port, String topic, String data) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-            .setURI("/publish/" + topic).putHeader("Content-Type", "text/plain"))
-        .compose(r -> r.send(Buffer.buffer(data)))
-        .map(r -> r.statusCode());
-  }
-
-  /** Publishes probes on {@code port} until {@code stream} has seen one: the bus path to it is up. */
-  private void awaitPath(int port, SseTestClient stream, String label) throws Exception {
-    long timer = vertx.setPeriodic(200, id -> publish(port, "probe", label));
-    try {
-      stream.await(fs -> fs.stream().anyMatch(f -> label.equals(f.data()))).await(60, TimeUnit.SECONDS);
-    } finally {
-      vertx.cancelTimer(timer);
-    }
+    return startNode(node, conf);
   }
 
   /** The origins an id names. */

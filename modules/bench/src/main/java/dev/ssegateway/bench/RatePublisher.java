@@ -90,14 +90,14 @@ final class RatePublisher implements LoadPublisher {
     long sentAt = EpochMicros.now();
     client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
             .putHeader("Content-Type", "text/plain"))
-        .compose(req -> req.send(Buffer.buffer(b.toString())))
-        .compose(resp -> resp.body().map(body -> {
+        // body() in the listener of send() itself, not one composition further (a small answer may have ended by then)
+        .compose(req -> req.send(Buffer.buffer(b.toString())).compose(resp -> resp.body().map(body -> {
           if (resp.statusCode() / 100 != 2) {
             failures.incrementAndGet();
             lastFailure = resp.statusCode() + " " + body;
           }
           return null;
-        }))
+        })))
         .onComplete(ar -> {
           if (ar.failed()) {
             failures.incrementAndGet();

@@ -51,7 +51,9 @@ final class ReadinessWatch {
       return;
     }
     long t0 = System.nanoTime();
-    client.request(request).compose(req -> req.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
+    // body() in the listener of send() itself: one composition further it may run after a small answer has ended,
+    // and the read fails or never completes (as in InProcessControl)
+    client.request(request).compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
         .onComplete(ar -> {
           long ms = (System.nanoTime() - t0) / 1_000_000;
           synchronized (this) {

@@ -77,7 +77,7 @@ final class SilentConnections {
     long t = System.nanoTime();
     try {
       int status = client.request(HttpMethod.GET, port, "127.0.0.1", "/health/live")
-          .compose(r -> r.send()).compose(r -> r.body().map(b -> r.statusCode()))
+          .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode()))) // body() in send()'s listener
           .await(10, java.util.concurrent.TimeUnit.SECONDS);
       return status + " in " + String.format("%.1f ms", (System.nanoTime() - t) / 1e6);
     } catch (Exception e) {

@@ -35,7 +35,7 @@ class BenchSmokeTest {
   void gatewayFanOutLosesNothingAndMeasuresSanely(Vertx vertx) throws Exception {
     GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
     EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
-    LiveSettings live = LiveSettings.of(vertx, settings);
+    LiveSettings live = LiveSettings.create(settings);
     IngestPublisher ingest = IngestPublisher.create(publisher, live, dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
         List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
@@ -52,7 +52,7 @@ class BenchSmokeTest {
   void publisherScenarioRampsHttpIngestThenTheInProcessPublisherWithoutLoss(Vertx vertx) throws Exception {
     GatewaySettings settings = TestSettings.of(new JsonObject().put("heartbeat_ms", 1000));
     EventPublisher publisher = EventPublisher.install(vertx, "bench-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.create(settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway gateway = Gateway.deploy(vertx, settings, publisher.origin(),
         List.of(r -> r.post("/publish/:topic").handler(ingest))).await();
     InProcessPublisher inProcess = new InProcessPublisher();

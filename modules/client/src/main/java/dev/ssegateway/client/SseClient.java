@@ -281,26 +281,31 @@ public final class SseClient {
     if (lastEventId != null && !lastEventId.isEmpty()) {
       ro.putHeader(WireNames.LAST_EVENT_ID_HEADER, lastEventId);
     }
-    http.request(ro)
-        .compose(req -> {
-          if (gen != generation) {
-            req.reset();
-            return Future.failedFuture("superseded");
-          }
-          request = req;
-          return req.send();
-        })
-        .onComplete(ar -> {
-          if (gen != generation) {
-            if (ar.succeeded()) {
-              ar.result().exceptionHandler(t -> { }).request().reset();
-            }
-          } else if (ar.failed()) {
-            retryLater(gen, describe(ar.cause()) + " (" + base + ")", -1);
-          } else {
-            onResponse(gen, base, ar.result());
-          }
-        });
+    http.request(ro).onComplete(made -> {
+      if (made.failed()) {
+        answered(gen, base, Future.failedFuture(made.cause()));
+      } else if (gen != generation) {
+        made.result().reset();
+      } else {
+        HttpClientRequest req = made.result();
+        request = req;
+        // The stream's handlers are set in the listener of send() itself: one composition further, the first chunk
+        // (the hello) could be delivered before them.
+        req.send().onComplete(ar -> answered(gen, base, ar));
+      }
+    });
+  }
+
+  private void answered(long gen, String base, io.vertx.core.AsyncResult<HttpClientResponse> ar) {
+    if (gen != generation) {
+      if (ar.succeeded()) {
+        ar.result().exceptionHandler(t -> { }).request().reset();
+      }
+    } else if (ar.failed()) {
+      retryLater(gen, describe(ar.cause()) + " (" + base + ")", -1);
+    } else {
+      onResponse(gen, base, ar.result());
+    }
   }
 
   private String endpoint(String base) {

@@ -282,10 +282,13 @@ public final class ConfigVerticle extends VerticleBase {
     return settings.stream().map(Setting::key).toList();
   }
 
-  /** {@code [heartbeat_ms: 10000 -> 2000, admin.token: (secret changed)]}: a secret's value is never shown. */
+  /**
+   * {@code [heartbeat_ms: 10000 -> 2000, admin.token: (secret changed)]}: a secret's value is never shown, nor one
+   * under a secret name in a publisher's config (masked as in {@code GET /admin/config}).
+   */
   static String diff(List<Setting<?>> keys, GatewaySettings before, GatewaySettings after) {
-    JsonObject b = before.toJson();
-    JsonObject a = after.toJson();
+    JsonObject b = before.toPublicJson();
+    JsonObject a = after.toPublicJson();
     return keys.stream().map(s -> s.key() + ": " + (s.secret() ? "(secret " + ("".equals(a.getValue(s.key()))
             ? "removed" : "".equals(b.getValue(s.key())) ? "set" : "changed") + ")"
             : b.getValue(s.key()) + " -> " + a.getValue(s.key())))

@@ -30,8 +30,8 @@ class AdminTokenAuthTest {
     if (bearer != null) {
       options.putHeader("Authorization", "Bearer " + bearer);
     }
-    return client.request(options).compose(r -> r.send()).compose(resp -> resp.body().map(b -> new JsonObject()
-        .put("status", resp.statusCode()).put("body", b.toJsonObject())));
+    return client.request(options).compose(r -> r.send().compose(resp -> resp.body().map(b -> new JsonObject()
+        .put("status", resp.statusCode()).put("body", b.toJsonObject()))));
   }
 
   @Test
@@ -77,7 +77,7 @@ class AdminTokenAuthTest {
         new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(300));
     dev.ssegateway.core.GatewaySettings settings = dev.ssegateway.testsupport.TestSettings.of(
         new JsonObject().put("admin.token", "static-admin"));
-    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx, settings);
+    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.create(settings);
     ConfigStatus status = new ConfigStatus(live);
     HttpClient client = vertx.createHttpClient();
     vertx.runOnContext(v -> dev.ssegateway.gateway.Gateway.deploy(vertx, live, "n1",
@@ -87,9 +87,9 @@ class AdminTokenAuthTest {
             .compose(r -> check(ctx, r, 200, null))
             .compose(x -> client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                 .setPort(g.port()).setURI("/admin/stats").putHeader("Authorization", "Bearer " + admin)))
-            .compose(req -> req.send())
-            .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
-                .put("body", b.toJsonObject())))
+            .compose(req -> req.send()
+                .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                    .put("body", b.toJsonObject()))))
             .compose(r -> check(ctx, r, 200, null))
             .compose(x -> g.close()))
         .onComplete(ctx.succeedingThenComplete()));

@@ -188,6 +188,69 @@ class SecretMaskTest {
         .onComplete(ctx.succeedingThenComplete()));
   }
 
+  /** A publisher entry whose config holds secret-named values (each carries {@link #MARK}) and plain ones. */
+  private static JsonObject publisher(String url) {
+    return new JsonObject().put("name", "orders").put("class", "com.example.OrdersPublisher")
+        .put("config", new JsonObject().put("url", url).put("db_password", "pw-" + MARK)
+            .put("auth", new JsonObject().put("user", "svc").put("apiKey", "k-" + MARK))
+            .put("tokens", new io.vertx.core.json.JsonArray().add("t-" + MARK)).put("empty_secret", ""));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aPublishersConfigShowsSecretNamedValuesMaskedAndTheMaskSentBackMeansUnchanged(Vertx vertx,
+                                                                                    VertxTestContext ctx) {
+    HttpClient client = vertx.createHttpClient();
+    List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.core.json.JsonArray publishers = new io.vertx.core.json.JsonArray().add(publisher("https://db.example"));
+    vertx.runOnContext(v -> TestNode.start(vertx, null, TestNode.conf(new JsonObject().put("admin.token", TOKEN)
+            .put("publishers", publishers)))
+        .compose(n -> call(vertx, client, n, HttpMethod.GET, null, TOKEN)
+            .compose(a -> check(() -> {
+              bodies.add(a.body());
+              assertEquals(200, a.status(), a.body());
+              JsonObject config = new JsonObject(a.body()).getJsonObject("settings").getJsonArray("publishers")
+                  .getJsonObject(0).getJsonObject("config");
+              assertEquals("https://db.example", config.getString("url"), "a plain value is shown");
+              assertEquals("***", config.getString("db_password"));
+              assertEquals("***", config.getJsonObject("auth").getString("apiKey"), "nested");
+              assertEquals("svc", config.getJsonObject("auth").getString("user"));
+              assertEquals("***", config.getValue("tokens"), "a secret-named array is masked whole");
+              assertEquals("", config.getString("empty_secret"), "an empty value is shown as empty");
+            }).map(new JsonObject(a.body()).getJsonObject("settings")))
+            // the GET's settings sent back unchanged: the masks keep the values, nothing asks for a restart
+            .compose(shown -> call(vertx, client, n, HttpMethod.PUT, shown.encode(), TOKEN))
+            .compose(a -> check(() -> {
+              bodies.add(a.body());
+              assertEquals(200, a.status(), a.body());
+              assertEquals(publishers, n.settings().get(GatewaySettings.PUBLISHERS), "the values behind the masks");
+            }))
+            // changed (restart-only) and refused publishers: the answer repeats no secret-named value
+            .compose(x -> call(vertx, client, n, HttpMethod.PUT, new JsonObject().put("publishers",
+                new io.vertx.core.json.JsonArray().add(publisher("https://other.example"))).encode(), TOKEN))
+            .compose(a -> check(() -> {
+              bodies.add(a.body());
+              assertEquals(400, a.status(), a.body());
+              assertTrue(a.body().contains("restart_required"), a.body());
+            }))
+            .compose(x -> call(vertx, client, n, HttpMethod.PUT, new JsonObject().put("publishers",
+                new io.vertx.core.json.JsonArray().add(publisher("https://db.example").put("instances", 0))).encode(),
+                TOKEN))
+            .compose(a -> check(() -> {
+              bodies.add(a.body());
+              assertEquals(400, a.status(), a.body());
+              assertTrue(a.body().contains("invalid_settings") && a.body().contains("https://db.example"),
+                  "the refused value is repeated, masked: " + a.body());
+              String logged = ConfigVerticle.diff(List.of(GatewaySettings.PUBLISHERS), n.settings(),
+                  dev.ssegateway.core.SettingsValidator.apply(n.settings(), new JsonObject().put("publishers",
+                      new io.vertx.core.json.JsonArray().add(publisher("https://other.example")))));
+              assertTrue(logged.contains("https://other.example"), logged);
+              bodies.add(logged);
+              assertNowhere(MARK, n, bodies);
+            })))
+        .onComplete(ctx.succeedingThenComplete()));
+  }
+
   @Test
   void aRefusedSecretFromTheEnvironmentIsNotRepeated() {
     SettingsException e = assertThrows(SettingsException.class, () -> EnvOverrides.from(Map.of(

@@ -3,6 +3,7 @@ package dev.ssegateway.config;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.gateway.Gateway;
+import dev.ssegateway.gateway.HealthOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -49,13 +50,15 @@ record TestNode(Vertx vertx, Gateway gateway, ConfigStatus status, ConfigVerticl
   /** Starts a node watching {@code confFile} (null: no file, admin only) with {@code conf} as its startup conf. */
   static Future<TestNode> start(Vertx vertx, Path confFile, JsonObject conf, Map<String, String> env) {
     GatewaySettings settings = EnvOverrides.from(env).settings(conf);
-    ConfigStatus status = new ConfigStatus(LiveSettings.of(vertx, settings));
+    LiveSettings live = LiveSettings.create(settings);
+    ConfigStatus status = new ConfigStatus(live);
     ConfigVerticle verticle = new ConfigVerticle(status, env);
     JsonObject verticleConf = new JsonObject().put(ConfigVerticle.CONF_FILE_KEY,
         confFile == null ? null : confFile.toString());
     return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(verticleConf))
         .compose(id -> dev.ssegateway.core.TokenAuth.load(vertx, settings))
-        .compose(auth -> Gateway.deploy(vertx, settings, "n1", List.of(AdminConfigHandler.create(status, auth)::mount)))
+        .compose(auth -> Gateway.deploy(vertx, live, "n1", List.of(AdminConfigHandler.create(status, auth)::mount),
+            new HealthOptions(), auth))
         .map(g -> new TestNode(vertx, g, status, verticle, confFile));
   }
 

@@ -232,7 +232,10 @@ public final class GatewaySettings {
     return json;
   }
 
-  /** Like {@link #toJson()} with every {@link #SECRETS secret} replaced by {@value Setting#MASK} when set: for display. */
+  /**
+   * Like {@link #toJson()} with every {@link #SECRETS secret} replaced by {@value Setting#MASK} when set, and the
+   * values under secret names in each publisher's {@code config} too ({@link PublisherEntry#masked}): for display.
+   */
   public JsonObject toPublicJson() {
     JsonObject json = toJson();
     for (Setting<?> secret : SECRETS) {
@@ -240,6 +243,7 @@ public final class GatewaySettings {
         json.put(secret.key(), Setting.MASK);
       }
     }
+    json.put(PUBLISHERS.key(), PublisherEntry.masked(get(PUBLISHERS)));
     return json;
   }
 

@@ -89,4 +89,97 @@ public record PublisherEntry(String name, String className, int instances, JsonO
     }
     return entries;
   }
+
+  /**
+   * Words that make a {@code config} key name a secret, matched in the lower-cased name: {@code password},
+   * {@code passwd}, {@code secret}, {@code token}, {@code credential}, {@code key} ({@code apiKey}, {@code db_password},
+   * {@code privateKeyFile}).
+   */
+  public static final List<String> SECRET_WORDS = List.of("password", "passwd", "secret", "token", "credential", "key");
+
+  /** Whether a {@code config} key's value is shown masked: its name contains one of {@link #SECRET_WORDS}. */
+  public static boolean secretName(String key) {
+    String name = key.toLowerCase(java.util.Locale.ROOT);
+    return SECRET_WORDS.stream().anyMatch(name::contains);
+  }
+
+  /**
+   * {@code publishers} for display: a copy in which, inside each entry's {@code config} (nested objects and arrays
+   * included), every value under a {@linkplain #secretName secret name} is {@value Setting#MASK} unless it is null or
+   * empty. Anything that is not an entry is left as it is.
+   */
+  public static JsonArray masked(JsonArray publishers) {
+    JsonArray shown = new JsonArray();
+    for (Object raw : publishers) {
+      if (raw instanceof JsonObject entry && entry.getValue(CONFIG) instanceof JsonObject config) {
+        shown.add(entry.copy().put(CONFIG, maskedValue(config)));
+      } else {
+        shown.add(raw);
+      }
+    }
+    return shown;
+  }
+
+  private static Object maskedValue(Object value) {
+    if (value instanceof JsonObject object) {
+      JsonObject shown = new JsonObject();
+      object.forEach(e -> shown.put(e.getKey(), secretName(e.getKey()) && e.getValue() != null
+          && !"".equals(e.getValue()) ? Setting.MASK : maskedValue(e.getValue())));
+      return shown;
+    }
+    if (value instanceof JsonArray array) {
+      JsonArray shown = new JsonArray();
+      array.forEach(v -> shown.add(maskedValue(v)));
+      return shown;
+    }
+    return value;
+  }
+
+  /**
+   * {@code given} with each {@value Setting#MASK} under a secret name in an entry's {@code config} replaced by the
+   * value at the same place in {@code current}'s entry of the same name: the mask {@link #masked} shows, sent back,
+   * means "unchanged". A mask with no value at that place in {@code current} stays as it is.
+   */
+  public static JsonArray unmasked(JsonArray given, JsonArray current) {
+    JsonArray result = new JsonArray();
+    for (Object raw : given) {
+      JsonObject before = raw instanceof JsonObject entry ? entryNamed(current, entry.getValue(NAME)) : null;
+      if (before != null && ((JsonObject) raw).getValue(CONFIG) instanceof JsonObject config
+          && before.getValue(CONFIG) instanceof JsonObject old) {
+        result.add(((JsonObject) raw).copy().put(CONFIG, restored(config, old)));
+      } else {
+        result.add(raw);
+      }
+    }
+    return result;
+  }
+
+  private static JsonObject entryNamed(JsonArray list, Object name) {
+    for (Object raw : list) {
+      if (raw instanceof JsonObject entry && name != null && name.equals(entry.getValue(NAME))) {
+        return entry;
+      }
+    }
+    return null;
+  }
+
+  private static Object restored(Object given, Object old) {
+    if (given instanceof JsonObject object && old instanceof JsonObject oldObject) {
+      JsonObject result = new JsonObject();
+      object.forEach(e -> {
+        Object before = oldObject.getValue(e.getKey());
+        result.put(e.getKey(), Setting.MASK.equals(e.getValue()) && secretName(e.getKey()) && before != null
+            ? before : restored(e.getValue(), before));
+      });
+      return result;
+    }
+    if (given instanceof JsonArray array && old instanceof JsonArray oldArray) {
+      JsonArray result = new JsonArray();
+      for (int i = 0; i < array.size(); i++) {
+        result.add(restored(array.getValue(i), i < oldArray.size() ? oldArray.getValue(i) : null));
+      }
+      return result;
+    }
+    return given;
+  }
 }

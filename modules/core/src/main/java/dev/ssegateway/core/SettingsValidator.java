@@ -48,16 +48,25 @@ public final class SettingsValidator {
         }
         return;
       }
+      // the masks GET /admin/config shows in a publisher's config, sent back: "unchanged"
+      Object value = setting == GatewaySettings.PUBLISHERS && raw instanceof io.vertx.core.json.JsonArray given
+          ? PublisherEntry.unmasked(given, base.get(GatewaySettings.PUBLISHERS)) : raw;
       try {
-        parsed.put(setting, setting.parse(raw));
+        parsed.put(setting, setting.parse(value));
       } catch (SettingsException e) {
-        problems.add(e);
+        problems.add(setting == GatewaySettings.PUBLISHERS ? maskedPublishers(e) : e);
       }
     });
     if (!problems.isEmpty()) {
       throw SettingsException.merge(problems);
     }
     return base.with(parsed);
+  }
+
+  /** A refused {@code publishers} value is repeated with its configs masked ({@link PublisherEntry#masked}). */
+  private static SettingsException maskedPublishers(SettingsException e) {
+    return new SettingsException(e.problems().stream().map(p -> p.value() instanceof io.vertx.core.json.JsonArray list
+        ? new SettingsException.Problem(p.key(), PublisherEntry.masked(list), p.message()) : p).toList());
   }
 
   private static void flatten(String prefix, JsonObject json, Map<String, Object> out) {

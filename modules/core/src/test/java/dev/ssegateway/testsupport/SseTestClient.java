@@ -61,15 +61,16 @@ public final class SseTestClient {
     if (headers != null) {
       options.setHeaders(headers);
     }
+    // the stream's handlers are set in the listener of send() itself: one composition further they could be set after
+    // the first chunk (or a small error body) had been delivered
     return client.request(options)
-        .compose(req -> req.send())
-        .compose(resp -> {
+        .compose(req -> req.send().compose(resp -> {
           if (resp.statusCode() != 200) {
             return resp.body().compose(b -> Future.failedFuture("status " + resp.statusCode() + ": " + b));
           }
           stream.attach(resp);
           return Future.succeededFuture(stream);
-        });
+        }));
   }
 
   public static Future<SseTestClient> open(HttpClient client, int port, String path) {

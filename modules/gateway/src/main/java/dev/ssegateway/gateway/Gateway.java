@@ -29,11 +29,12 @@ public final class Gateway {
   private final Health health;
   private final GatewayMetrics metrics;
   private final TokenAuth auth;
+  private final LiveSettings live;
   /** Watches the TLS pair for renewals; null without TLS. */
   private CertificateReload certificates;
 
   private Gateway(Vertx vertx, GatewayStats stats, int port, List<String> deployments, String node, FanOut fanOut,
-                  Health health, GatewayMetrics metrics, TokenAuth auth) {
+                  Health health, GatewayMetrics metrics, TokenAuth auth, LiveSettings live) {
     this.vertx = vertx;
     this.stats = stats;
     this.port = port;
@@ -43,11 +44,12 @@ public final class Gateway {
     this.health = health;
     this.metrics = metrics;
     this.auth = auth;
+    this.live = live;
   }
 
   /**
-   * Deploys the gateway with the node's live settings (initialised to {@code settings} if this node has
-   * none yet). {@code node} names this node in {@code hello}.
+   * Deploys the gateway on live settings of its own, starting at {@code settings} ({@link #settings()} gives them, to
+   * change them live). {@code node} names this node in {@code hello}.
    */
   public static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> routes) {
     return deploy(vertx, settings, node, routes, new HealthOptions());
@@ -65,7 +67,7 @@ public final class Gateway {
   /** As above, with the test {@code seams} built into the fan-out and every lane ({@link Seams#NONE}: none). */
   static Future<Gateway> deploy(Vertx vertx, GatewaySettings settings, String node, List<Routes> extraRoutes,
                                 HealthOptions healthOptions, Seams seams) {
-    return deploy(vertx, LiveSettings.of(vertx, settings), node, extraRoutes, healthOptions, seams, null);
+    return deploy(vertx, LiveSettings.create(settings), node, extraRoutes, healthOptions, seams, null);
   }
 
   /**
@@ -151,7 +153,8 @@ public final class Gateway {
           int actual = ports.iterator().next();
           LOG.info("event=gateway_started node={} host={} port={} instances={} heartbeat_ms={}", node,
               current.get(GatewaySettings.HTTP_HOST), actual, instances, current.heartbeatMs());
-          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics, tokenAuth.get());
+          Gateway gateway = new Gateway(vertx, stats, actual, ids, node, fanOut, health, metrics, tokenAuth.get(),
+              live);
           String certFile = current.get(GatewaySettings.TLS_CERT_FILE);
           if (certFile.isEmpty()) {
             return Future.succeededFuture(gateway);
@@ -203,6 +206,14 @@ public final class Gateway {
 
   public GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * The settings this gateway runs on (given to {@link #deploy} or made by it from the {@code GatewaySettings} given):
+   * {@link LiveSettings#apply} changes them live, as the config verticle does.
+   */
+  public LiveSettings settings() {
+    return live;
   }
 
   /** The TokenAuth this gateway checks tokens with (given to {@link #deploy} or loaded by it). */

@@ -53,9 +53,9 @@ class AdminStatsHandlerTest {
   private static JsonObject stats(HttpClient client, int port, String token) throws Exception {
     return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI(AdminStatsHandler.PATH).putHeader("Authorization", "Bearer " + token))
-        .compose(r -> r.send())
-        .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode())
-            .put("body", r.statusCode() == 200 ? b.toJsonObject() : new JsonObject())))
+        .compose(r -> r.send()
+            .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+                .put("body", resp.statusCode() == 200 ? b.toJsonObject() : new JsonObject()))))
         .await(10, TimeUnit.SECONDS);
   }
 }

@@ -34,8 +34,8 @@ class ConnectionLimitsTest {
     if (header != null) {
       options.putHeader(header, value);
     }
-    return client.request(options).compose(r -> r.send()).compose(resp -> resp.body().map(body -> result(resp, body
-        .toString())));
+    return client.request(options).compose(r -> r.send().compose(resp -> resp.body().map(body -> result(resp, body
+        .toString()))));
   }
 
   private static JsonObject result(HttpClientResponse resp, String body) {

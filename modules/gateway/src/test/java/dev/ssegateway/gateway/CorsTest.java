@@ -31,7 +31,7 @@ class CorsTest {
             .setURI("/events?topic=a").putHeader("Origin", origin)
             .putHeader("Access-Control-Request-Method", "GET")
             .putHeader("Access-Control-Request-Headers", "last-event-id"))
-        .compose(r -> r.send()).compose(resp -> resp.body().map(b -> resp)).await(10, TimeUnit.SECONDS);
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp))).await(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -41,10 +41,10 @@ class EventsEndpointTest {
     if (header != null) {
       options.putHeader(header, value);
     }
-    return client.request(options).compose(r -> r.send()).compose(resp -> resp.body().map(body -> new JsonObject()
+    return client.request(options).compose(r -> r.send().compose(resp -> resp.body().map(body -> new JsonObject()
         .put("status", resp.statusCode())
         .put("type", resp.getHeader("Content-Type"))
-        .put("body", body.length() > 0 && body.getByte(0) == '{' ? body.toJsonObject() : new JsonObject())));
+        .put("body", body.length() > 0 && body.getByte(0) == '{' ? body.toJsonObject() : new JsonObject()))));
   }
 
   private void expectError(VertxTestContext ctx, String uri, String header, String value, int status, String code) {

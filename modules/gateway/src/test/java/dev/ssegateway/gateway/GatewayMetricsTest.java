@@ -150,7 +150,7 @@ class GatewayMetricsTest {
             assertEquals(1.0, m3.get("sse_health_ready"));
             assertEquals(1.0, m3.get("sse_health_live"));
           });
-          LiveSettings live = LiveSettings.of(vertx);
+          LiveSettings live = gw.get().settings();
           live.apply(vertx, SettingsValidator.apply(live.current(), new JsonObject().put("heartbeat_ms", 2500)));
           return scrape(client, gw.get().port());
         })

@@ -21,8 +21,8 @@ final class Http {
   static Future<Answer> get(HttpClient client, int port, String path) {
     return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI(path))
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString())));
+        // body() in send()'s own listener: one composition further a small answer may have ended
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString()))));
   }
 
   /** GETs {@code path} every 50 ms until the answer satisfies {@code until}; fails after {@code timeoutMs}. */

@@ -313,7 +313,7 @@ class Http2StreamsTest {
     for (SseTestClient s : List.of(first, second)) {
       assertEquals(app, s.response().getHeader("Access-Control-Allow-Origin"), "each stream carries CORS");
     }
-    dev.ssegateway.core.LiveSettings live = dev.ssegateway.core.LiveSettings.of(vertx);
+    dev.ssegateway.core.LiveSettings live = g.settings();
     live.apply(vertx, dev.ssegateway.core.SettingsValidator.apply(live.current(),
         new JsonObject().put("heartbeat_ms", 2000)));
     for (SseTestClient s : List.of(first, second)) {
@@ -340,8 +340,8 @@ class Http2StreamsTest {
     open(other, g.port(), "/events?topic=a", 1);
     JsonObject refused = other.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
             .setPort(g.port()).setURI("/events?topic=a"))
-        .compose(r -> r.send()).compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode())
-            .put("body", new JsonObject(b))))
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
+            .put("body", new JsonObject(b)))))
         .await(10, TimeUnit.SECONDS);
     assertEquals(503, refused.getInteger("status"), refused.encode());
     assertEquals("too_many_streams", refused.getJsonObject("body").getString("error"));

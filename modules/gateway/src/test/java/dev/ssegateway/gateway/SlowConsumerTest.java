@@ -93,8 +93,8 @@ class SlowConsumerTest {
     });
     http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI("/events?topic=flood"))
-        .compose(r -> r.send())
-        .onSuccess(resp -> resp.handler(parser::feed))
+        .compose(r -> r.send()
+            .onSuccess(resp -> resp.handler(parser::feed)))
         .await(10, TimeUnit.SECONDS);
 
     TestOrigin origin = new TestOrigin(vertx, "flood");

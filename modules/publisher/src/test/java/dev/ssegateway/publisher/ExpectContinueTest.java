@@ -33,7 +33,7 @@ class ExpectContinueTest {
   private static Gateway start(Vertx vertx, JsonObject conf) throws Exception {
     GatewaySettings settings = TestSettings.of(conf.put("limits.max_event_bytes", 100));
     EventPublisher publisher = EventPublisher.install(vertx, "expect-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.create(settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     return Gateway.deploy(vertx, settings, publisher.origin(), List.of(r -> r.post("/publish/:topic")
         .handler(ingest))).await(20, TimeUnit.SECONDS);
   }

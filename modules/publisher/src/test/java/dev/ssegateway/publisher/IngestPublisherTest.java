@@ -37,7 +37,7 @@ class IngestPublisherTest {
     client = vertx.createHttpClient();
     var settings = TestSettings.of(new JsonObject().put("limits.max_event_bytes", 100));
     EventPublisher publisher = EventPublisher.install(vertx, "ingest-node");
-    LiveSettings live = LiveSettings.of(vertx, settings);
+    LiveSettings live = LiveSettings.create(settings);
     IngestPublisher ingest = IngestPublisher.create(publisher, live, dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway.deploy(vertx, settings, publisher.origin(), List.of(r -> r.post("/publish/:topic").handler(ingest)))
         .onComplete(ctx.succeeding(g -> {

@@ -70,9 +70,10 @@ class LoopbackTrustTest {
   private static Node start(Vertx vertx, JsonObject conf) throws Exception {
     GatewaySettings settings = TestSettings.of(conf);
     EventPublisher publisher = EventPublisher.install(vertx, "trust-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
-    Gateway g = Gateway.deploy(vertx, settings, publisher.origin(), List.of(r -> r.post("/publish/:topic")
-        .handler(ingest))).await(20, TimeUnit.SECONDS);
+    LiveSettings live = LiveSettings.create(settings);
+    IngestPublisher ingest = IngestPublisher.create(publisher, live, dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
+    Gateway g = Gateway.deploy(vertx, live, publisher.origin(), List.of(r -> r.post("/publish/:topic")
+        .handler(ingest)), new dev.ssegateway.gateway.HealthOptions()).await(20, TimeUnit.SECONDS);
     return new Node(g, vertx);
   }
 
@@ -153,7 +154,7 @@ class LoopbackTrustTest {
     assertStatus(n.post("gateway.internal:" + n.port()), 202, null);
     assertStatus(n.post("other.internal"), 202, null);
     assertStatus(n.post("third.internal"), 403, "untrusted_host");
-    LiveSettings live = LiveSettings.of(vertx);
+    LiveSettings live = n.gateway().settings();
     live.apply(vertx, dev.ssegateway.core.SettingsValidator.apply(live.current(),
         new JsonObject().put("http.allowed_hosts", "third.internal")));
     assertStatus(n.post("third.internal"), 202, null);

@@ -58,7 +58,7 @@ class TokenAuthTest {
   private static Node start(Vertx vertx, JsonObject conf) throws Exception {
     GatewaySettings settings = TestSettings.of(conf);
     EventPublisher publisher = EventPublisher.install(vertx, "auth-node");
-    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.of(vertx, settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
+    IngestPublisher ingest = IngestPublisher.create(publisher, LiveSettings.create(settings), dev.ssegateway.core.TokenAuth.load(vertx, settings).await());
     Gateway g = Gateway.deploy(vertx, settings, publisher.origin(), List.of(r -> r.post("/publish/:topic")
         .handler(ingest))).await(20, TimeUnit.SECONDS);
     return new Node(g, vertx.createHttpClient());

@@ -50,7 +50,7 @@ class CommentHeartbeatTest {
         .addUrl("http://127.0.0.1:" + gateway.port()).addTopic(FaultRig.TOPIC)).start();
     until(vertx, () -> client.connected() && client.client.heartbeatMs() == 1000, 10_000,
         () -> "client connected with heartbeat 1000 from hello (state " + client.client.state() + ")");
-    LiveSettings live = LiveSettings.of(vertx);
+    LiveSettings live = gateway.settings();
 
     // 1000 -> 2000: the hello is not sent again, only comment heartbeats carry the new interval.
     live.apply(vertx, SettingsValidator.apply(live.current(), new JsonObject().put("heartbeat_ms", 2000)));

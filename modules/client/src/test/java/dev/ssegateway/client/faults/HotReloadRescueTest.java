@@ -71,7 +71,7 @@ class HotReloadRescueTest {
           () -> "two reconnects caused by the box (so far " + client.reconnects().size() + ")");
       int before = client.reconnects().size();
       long changedAt = System.nanoTime();
-      LiveSettings live = LiveSettings.of(vertx);
+      LiveSettings live = gateway.settings();
       live.apply(vertx, SettingsValidator.apply(live.current(), new JsonObject().put("heartbeat_ms", 1000)));
 
       // The stream in place may already be in the hole: it may die once more. The first stream that hears

@@ -40,7 +40,11 @@ class TokenRefreshTest {
   private static final String SECRET = "refresh-test-secret-long-enough-for-hs256-0123456789";
 
   private static String token(Vertx vertx, String secret, long exp) {
-    JsonObject claims = new JsonObject().put("sub", "t").put("sse.subscribe", new JsonArray().add(TOPIC))
+    return token(vertx, secret, exp, TOPIC);
+  }
+
+  private static String token(Vertx vertx, String secret, long exp, String topic) {
+    JsonObject claims = new JsonObject().put("sub", "t").put("sse.subscribe", new JsonArray().add(topic))
         .put("exp", exp);
     return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256")
         .setBuffer(secret))).generateToken(claims, new JWTOptions().setAlgorithm("HS256"));
@@ -49,6 +53,19 @@ class TokenRefreshTest {
   private static Gateway gateway(Vertx vertx) throws Exception {
     return FaultRig.gateway(vertx, new JsonObject().put("auth.jwt_secret", SECRET)
         .put("auth.subscribe_required", true));
+  }
+
+  /**
+   * A client of {@code g}'s topic whose n-th connection's token is {@code tokens.apply(n)} ({@code asked} counts them),
+   * once it has failed within {@code withinMs}.
+   */
+  private static SseClient failedClient(Vertx vertx, Gateway g, AtomicInteger asked,
+                                        java.util.function.IntFunction<String> tokens, long withinMs) throws Exception {
+    SseClient client = SseClient.create(vertx, new SseClientOptions().addUrl("http://127.0.0.1:" + g.port())
+        .addTopic(TOPIC).setTokenSupplier(() -> Future.succeededFuture(tokens.apply(asked.incrementAndGet()))))
+        .start();
+    until(vertx, () -> client.state() instanceof ConnectionState.Failed, withinMs, () -> "failed: " + client.state());
+    return client;
   }
 
   @Test
@@ -109,14 +126,8 @@ class TokenRefreshTest {
   void aRefusedTokenEndsInFailedAfterOneAttempt(Vertx vertx, VertxTestContext ctx) throws Exception {
     Gateway g = gateway(vertx);
     AtomicInteger asked = new AtomicInteger();
-    SseClientOptions options = new SseClientOptions().addUrl("http://127.0.0.1:" + g.port()).addTopic(TOPIC)
-        .setTokenSupplier(() -> {
-          asked.incrementAndGet();
-          return Future.succeededFuture(token(vertx, "a-different-secret-long-enough-for-hs256-0123456789",
-              System.currentTimeMillis() / 1000 + 60));
-        });
-    SseClient client = SseClient.create(vertx, options).start();
-    until(vertx, () -> client.state() instanceof ConnectionState.Failed, 10_000, () -> "failed: " + client.state());
+    SseClient client = failedClient(vertx, g, asked, n -> token(vertx,
+        "a-different-secret-long-enough-for-hs256-0123456789", System.currentTimeMillis() / 1000 + 60), 10_000);
     assertTrue(((ConnectionState.Failed) client.state()).reason().contains("401"), client.state().toString());
     FaultRig.observe(vertx, 1500); // longer than the first backoff delay: a retry would have asked again
     assertEquals(1, asked.get());
@@ -128,17 +139,9 @@ class TokenRefreshTest {
   void aRefreshedTokenWithFewerTopicsIsRefused(Vertx vertx, VertxTestContext ctx) throws Exception {
     Gateway g = gateway(vertx);
     AtomicInteger asked = new AtomicInteger();
-    SseClientOptions options = new SseClientOptions().addUrl("http://127.0.0.1:" + g.port()).addTopic(TOPIC)
-        .setTokenSupplier(() -> {
-          // the first token grants the topic for 1..2 s; the refreshed one grants another topic only
-          JsonObject claims = new JsonObject().put("sub", "t").put("exp", System.currentTimeMillis() / 1000 + 2)
-              .put("sse.subscribe", new JsonArray().add(asked.incrementAndGet() == 1 ? TOPIC : "other"));
-          return Future.succeededFuture(JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
-              new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)))
-              .generateToken(claims, new JWTOptions().setAlgorithm("HS256")));
-        });
-    SseClient client = SseClient.create(vertx, options).start();
-    until(vertx, () -> client.state() instanceof ConnectionState.Failed, 15_000, () -> "failed: " + client.state());
+    // the first token grants the topic for 1..2 s; the refreshed one grants another topic only
+    SseClient client = failedClient(vertx, g, asked, n -> token(vertx, SECRET, System.currentTimeMillis() / 1000 + 2,
+        n == 1 ? TOPIC : "other"), 15_000);
     assertTrue(((ConnectionState.Failed) client.state()).reason().contains("403"), client.state().toString());
     assertEquals(2, asked.get(), "the first token, then one refresh; no retry loop");
     ctx.completeNow();
