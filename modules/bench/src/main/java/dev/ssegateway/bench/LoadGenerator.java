@@ -329,10 +329,8 @@ public final class LoadGenerator {
         home.runOnContext(y -> settle(false));
       }
     };
-    h2.request(ro).compose(req -> {
-      p.h2Request = req;
-      return req.send();
-    }).onComplete(ar -> {
+    // the answer's handlers are set in send()'s own listener: one composition further, data could come first
+    io.vertx.core.Handler<io.vertx.core.AsyncResult<io.vertx.core.http.HttpClientResponse>> answered = ar -> {
       if (ar.failed() || ar.result().statusCode() != 200) {
         if (ar.succeeded()) {
           counters.badStatus.increment();
@@ -349,7 +347,13 @@ public final class LoadGenerator {
       resp.handler(p::feed);
       resp.endHandler(v -> gone.run());
       resp.exceptionHandler(e -> gone.run());
-    });
+    };
+    h2.request(ro)
+        .onFailure(e -> answered.handle(io.vertx.core.Future.failedFuture(e)))
+        .onSuccess(req -> {
+          p.h2Request = req;
+          req.send().onComplete(answered);
+        });
   }
 
   /** Starts the measured window: events with seq >= {@code fromSeq} count for deliveries/s and latency. */
