@@ -89,8 +89,8 @@ public final class GatewayVerticle extends VerticleBase {
     }
     http2(options, settings, tls);
     serverOptions = options;
-    server = vertx.createHttpServer(options)
-        .connectionHandler(connection -> gate.accept(connection, options))
+    server = gate.createServer(options)
+        .connectionHandler(gate::connected)
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
         .requestHandler(gate.requests(request -> {
           if (!HttpRefusals.refusedPath(request, stats)) {
