@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * API was checked first for each: none does the job in 5.0.7.
  * <ol>
  * <li>{@code io.vertx.core.net.impl.ConnectionBase} (exported only to Vert.x's own tests): the Netty channel of an
- * HTTP/1.x server connection ({@code channel()}), and {@code reportBytesWritten(long)} so that bytes written
+ * HTTP/1.x or HTTP/2 server connection ({@code channel()}; the connection gate knows connections by channel from
+ * accept), and {@code reportBytesWritten(long)} so that bytes written
  * straight to the channel still count in Vert.x's HTTP server metrics. No public type gives an
  * {@link HttpConnection}'s channel; {@code NetSocketInternal.channelHandlerContext()} is for {@code NetSocket}s only,
  * and {@code HttpServerRequest.toNetSocket()} would take the connection away from the HTTP codec. Used by
@@ -53,9 +54,8 @@ import java.util.function.Supplier;
  * "Connection reset" ({@code KnownNoiseFilterTest}).</li>
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
- * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}, and {@link #H2C_UPGRADE}
- * ({@code "h2c"}, whose presence tells the connection gate that the first request was already decoded; a renamed one
- * makes {@code Http2StreamsTest}'s h2c upgrade fail). A renamed handler
+ * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer} (also when
+ * {@code Http1xOrH2CHandler} picks HTTP/1.x). A renamed handler
  * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
  * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
@@ -73,21 +73,26 @@ import java.util.function.Supplier;
  * the name of the verticle that owns a context, for the app's uncaught-error log lines and counters; the public
  * {@link Context#deploymentID()} is an opaque id. Fails if it breaks: {@code FailingPublisherTest} (in modules/app,
  * checked by making it return null); {@code UncaughtErrorsTest} covers the no-verticle case.</li>
- * <li>The accept hook, {@link #httpServer}: the HTTP server is built as {@code VertxImpl.createHttpServer} builds it
- * ({@code new io.vertx.core.http.impl.HttpServerImpl(vertx, options)}), but over a {@code
- * io.vertx.core.internal.VertxWrapper} whose {@code createNetServer} returns a {@code
- * io.vertx.core.net.impl.NetServerImpl} subclass: its {@code protected initChannel(ChannelPipeline, boolean)} runs for
- * each accepted channel on the server instance's event loop, at accept (after the handshake with TLS), before Vert.x
- * adds its HTTP handlers and before any byte is read. The server's public {@code connectionHandler} comes too late
- * for a cleartext server with h2c: Vert.x 5.0.7 ({@code HttpServerConnectionInitializer}) first puts an {@code
- * io.vertx.core.http.impl.Http1xOrH2CHandler} in the pipeline, which decides the protocol on the first bytes, and calls
- * it only once an HTTP/1.x connection's first request is decoded (by {@code Http1xUpgradeToH2CHandler}), or an
- * HTTP/2 connection's preface and settings are read. The hook also finds that {@code Http1xOrH2CHandler} (by type) to
- * put the {@link FramingDecoder} in place once it has chosen HTTP/1.x and before the decoder reads a byte. Fails if it
- * breaks: {@code CleartextGateTest} (silent and preface-only cleartext connections timed, bounded per address and by
- * {@code limits.fd_reserve}; checked by dropping the hook's call), {@code ConnectionGateTest}, {@code
- * AmbiguousFramingTest} (checked by not installing the decoder), {@code ConnectionLimitsTest}; the server's metrics
- * and close follow {@code NetServerImpl} unchanged ({@code GatewayMetricsTest}, every test that undeploys).</li>
+ * <li>The accept hook, {@link #httpServer}. The HTTP server is built as {@code VertxImpl.createHttpServer} builds it,
+ * {@code io.vertx.core.http.impl.HttpServerImpl}'s public constructor, but over a
+ * {@code io.vertx.core.internal.VertxWrapper} (Vert.x's base for wrapping a
+ * {@code io.vertx.core.internal.VertxInternal}) whose {@code createNetServer} returns a
+ * {@code io.vertx.core.net.impl.NetServerImpl} subclass (the type {@code createNetServer} returns is
+ * {@code io.vertx.core.net.impl.NetServerInternal}). Its {@code protected initChannel(ChannelPipeline, boolean)}
+ * runs for each accepted channel on the server instance's event loop, at accept (after the handshake with TLS),
+ * before Vert.x adds its HTTP handlers and before any byte is read. No exported API runs there: the server's
+ * {@code connectionHandler} comes too late on a cleartext server with h2c, since Vert.x 5.0.7
+ * ({@code HttpServerConnectionInitializer.configurePipeline}) first puts an
+ * {@code io.vertx.core.http.impl.Http1xOrH2CHandler} in the pipeline, which picks the protocol on the first bytes,
+ * and calls it only once an HTTP/1.x connection's first request is decoded ({@code Http1xUpgradeToH2CHandler}) or
+ * an HTTP/2 connection's preface and settings are read; the metrics SPI's {@code connected} sees the address but
+ * not the channel. The hook also finds that {@code Http1xOrH2CHandler} (by type) to put the {@link FramingDecoder}
+ * in place once it chose HTTP/1.x and before the decoder reads a byte. Fails if it breaks:
+ * {@code CleartextGateTest} (silent and preface-only cleartext connections timed, bounded per address and by
+ * {@code limits.fd_reserve}; checked by dropping the hook's call), {@code ConnectionGateTest},
+ * {@code AmbiguousFramingTest} (checked by not installing the decoder), {@code ConnectionLimitsTest}; the
+ * server's metrics and close are {@code NetServerImpl}'s own ({@code GatewayMetricsTest}, every test that
+ * undeploys).</li>
  * </ol>
  * The cluster manager, once read through {@code VertxInternal.clusterManager()}, is now passed in explicitly
  * ({@link HealthOptions#setClusterManager}).
@@ -98,8 +103,6 @@ public final class VertxInternals {
   static final String HTTP_DECODER = "httpDecoder";
   /** Vert.x's name for the HTTP/1.x response encoder in a server connection's pipeline. */
   static final String HTTP_ENCODER = "httpEncoder";
-  /** Vert.x's name for its h2c upgrade handler, in a cleartext HTTP/1.x pipeline until the first request is read. */
-  static final String H2C_UPGRADE = "h2c";
   /** Vert.x's name for the response compressor, present when the server compresses. */
   static final String COMPRESSOR = "deflater";
   /** The logger Vert.x's connections log a peer's reset with. */
