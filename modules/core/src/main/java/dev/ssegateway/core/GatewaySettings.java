@@ -37,14 +37,15 @@ public final class GatewaySettings {
   public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 256, RESTART,
       "gateway verticle instances, one event loop each; 0 = one per CPU core");
   public static final Setting<Boolean> HTTP_HTTP2 = Setting.flag("http.http2", true, RESTART,
-      "serve HTTP/2 besides HTTP/1.1 on the same port: with TLS by ALPN (h2, http/1.1); without TLS see http.h2c");
+      "serve HTTP/2 besides HTTP/1.1 on the same port: with TLS by ALPN (h2, http/1.1); without TLS as h2c (prior "
+          + "knowledge, and Upgrade: h2c) unless http.h2c is off");
   /**
-   * Off by default: Vert.x 5.0.7 tells a cleartext server of a connection only once it has read its first request
-   * (or the HTTP/2 preface), so with h2c on the connection gate's limits before the first request do not hold there.
+   * On by default: the connection gate admits, times and bounds a cleartext connection from its accept, before it is
+   * known to speak HTTP/1.1 or HTTP/2. Off is a switch for cleartext HTTP/1.1 only, while TLS keeps HTTP/2.
    */
-  public static final Setting<Boolean> HTTP_H2C = Setting.flag("http.h2c", false, RESTART,
-      "with http.http2 and without TLS, also serve cleartext HTTP/2 (prior knowledge, and Upgrade: h2c); the "
-          + "limits on connections before their first request then do not apply to cleartext connections");
+  public static final Setting<Boolean> HTTP_H2C = Setting.flag("http.h2c", true, RESTART,
+      "with http.http2 and without TLS, serve cleartext HTTP/2 (prior knowledge, and Upgrade: h2c) on the HTTP/1.1 "
+          + "port; off: cleartext connections speak HTTP/1.1 only and an Upgrade: h2c is answered in HTTP/1.1");
   public static final Setting<Integer> HEARTBEAT_MS = Setting.integer("heartbeat_ms", 10000, 1000, 60000, LIVE,
       "interval of each connection's heartbeat");
   public static final Setting<String> HEARTBEAT_MODE = Setting.choice("heartbeat_mode", "event",

@@ -3,18 +3,20 @@ package dev.ssegateway.gateway;
 import dev.ssegateway.core.GatewaySettings;
 import dev.ssegateway.core.HttpErrors;
 import dev.ssegateway.core.LiveSettings;
+import io.netty.channel.Channel;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -39,8 +41,10 @@ import java.util.Set;
  * new connection from any other address is closed at once; a loopback connection may use half of the reserve, and
  * beyond that takes the place of the oldest connection without a request in progress.</li>
  * </ul>
- * Lives on its instance's event loop; the counts it shares with the other instances are {@link GatewayStats}'.
- * The request decoder of each connection is replaced by a {@link FramingDecoder}.
+ * These hold from accept, before any byte is read, for HTTP/1.x and HTTP/2 connections alike, cleartext HTTP/2
+ * (h2c) included: the gate's server ({@link #createServer}) tells it of each connection at accept. Lives on its
+ * instance's event loop; the counts it shares with the other instances are {@link GatewayStats}'. The request decoder
+ * of each HTTP/1.x connection is a {@link FramingDecoder}.
  */
 final class ConnectionGate {
 
@@ -52,7 +56,7 @@ final class ConnectionGate {
   private final Vertx vertx;
   private final LiveSettings live;
   private final GatewayStats stats;
-  private final Map<HttpConnection, Tracked> tracked = new HashMap<>();
+  private final Map<Channel, Tracked> tracked = new HashMap<>();
   /**
    * Connections of this instance without a request in progress (no request head yet, or idle after an answer), oldest
    * first: per address, and all. These make room for new connections.
@@ -60,22 +64,33 @@ final class ConnectionGate {
   private final Map<String, LinkedHashSet<Tracked>> waiting = new HashMap<>();
   private final LinkedHashSet<Tracked> allWaiting = new LinkedHashSet<>();
   /** Open streams of this instance's HTTP/2 connections that have any. */
-  private final Map<HttpConnection, Integer> http2Streams = new HashMap<>();
+  private final Map<Channel, Integer> http2Streams = new HashMap<>();
   /** This instance's open connections. */
-  private final Set<HttpConnection> openConnections = new java.util.HashSet<>();
+  private final Set<Channel> openChannels = new java.util.HashSet<>();
 
   /** One accepted connection that is not a stream (yet). */
   private final class Tracked {
-    final HttpConnection connection;
+    final Channel channel;
     final String peer;
+    /** Vert.x's connection over the channel, once Vert.x made one ({@link #connected}); null before. */
+    HttpConnection connection;
     long timer = -1;
     HttpServerRequest current;
     boolean idleSeen;
     boolean holdsSlot;
 
-    Tracked(HttpConnection connection, String peer) {
-      this.connection = connection;
+    Tracked(Channel channel, String peer) {
+      this.channel = channel;
       this.peer = peer;
+    }
+
+    /** Closes it: an HTTP/2 connection with a GOAWAY, any other at once. */
+    void close() {
+      if (connection != null) {
+        connection.close();
+      } else {
+        channel.close();
+      }
     }
   }
 
@@ -86,18 +101,34 @@ final class ConnectionGate {
   }
 
   /**
-   * For {@code HttpServer#connectionHandler}: admits or closes a connection just accepted by a server with
-   * {@code options}.
+   * An HTTP server with {@code options} whose connections this gate admits at accept, before any byte is read,
+   * whichever protocol (HTTP/1.x, h2c, HTTP/2 by ALPN) they turn out to speak; an HTTP/1.x connection's request
+   * decoder is a {@link FramingDecoder}. Its {@code connectionHandler} must call {@link #connected}.
    */
-  void accept(HttpConnection connection, HttpServerOptions options) {
+  HttpServer createServer(HttpServerOptions options) {
+    return VertxInternals.httpServer(vertx, options, new VertxInternals.AcceptHook() {
+      @Override
+      public void accepted(Channel channel) {
+        ConnectionGate.this.accepted(channel);
+      }
+
+      @Override
+      public io.netty.channel.ChannelHandler http1Decoder() {
+        return FramingDecoder.create(options);
+      }
+    });
+  }
+
+  /** Admits or closes {@code channel}, just accepted (on this instance's event loop). */
+  void accepted(Channel channel) {
     GatewaySettings settings = live.current();
-    SocketAddress remote = connection.remoteAddress();
-    String peer = remote == null || remote.host() == null ? "?" : remote.host();
+    String peer = channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+        ? remote.getAddress().getHostAddress() : "?";
     boolean loopback = isLoopback(peer);
     int open = stats.openConnections.incrementAndGet();
-    Tracked t = new Tracked(connection, peer);
-    openConnections.add(connection);
-    connection.closeHandler(v -> closed(t));
+    Tracked t = new Tracked(channel, peer);
+    openChannels.add(channel);
+    channel.closeFuture().addListener(f -> closed(t));
     int reserve = settings.get(GatewaySettings.FD_RESERVE);
     if (!admits(open, MAX_FILE_DESCRIPTORS, reserve, loopback) && (!loopback || evictOldest(null) == null)) {
       refuse(t, "fd_reserve", "the node holds " + open + " connections; the open-file limit is "
@@ -112,23 +143,28 @@ final class ConnectionGate {
       return;
     }
     t.holdsSlot = true;
-    tracked.put(connection, t);
+    tracked.put(channel, t);
     await(t);
-    io.netty.channel.Channel channel = VertxInternals.channel(connection);
-    // Under cleartext HTTP/2 detection (http.h2c) Vert.x calls us once the first request is decoded: replacing the
-    // decoder then would drop the rest of that request's bytes, so its check is skipped there.
-    if (channel != null && channel.pipeline().get(VertxInternals.HTTP_DECODER) != null
-        && channel.pipeline().get(VertxInternals.H2C_UPGRADE) == null) {
-      channel.pipeline().replace(VertxInternals.HTTP_DECODER, VertxInternals.HTTP_DECODER, FramingDecoder.create(options));
-    }
     arm(t);
+  }
+
+  /**
+   * For {@code HttpServer#connectionHandler}: Vert.x made {@code connection} over a channel this gate admitted (for a
+   * cleartext server with h2c, that is after its first request or its HTTP/2 preface).
+   */
+  void connected(HttpConnection connection) {
+    Tracked t = tracked.get(VertxInternals.channel(connection));
+    if (t != null) {
+      t.connection = connection;
+    }
   }
 
   /** Wraps the server's request handler: each request head restarts its connection's deadline. */
   Handler<HttpServerRequest> requests(Handler<HttpServerRequest> next) {
     return request -> {
-      Tracked t = tracked.get(request.connection());
+      Tracked t = tracked.get(VertxInternals.channel(request.connection()));
       if (t != null) {
+        t.connection = request.connection();
         unwait(t);
         t.current = request;
         t.idleSeen = false;
@@ -140,14 +176,14 @@ final class ConnectionGate {
 
   /** The connection's request was answered with a stream: no deadline from now on, and its slot is given back. */
   void streamOpened(HttpServerRequest request) {
-    HttpConnection connection = request.connection();
-    Tracked t = tracked.remove(connection);
+    Channel channel = VertxInternals.channel(request.connection());
+    Tracked t = tracked.remove(channel);
     if (t != null) {
       disarm(t);
       release(t);
     }
-    if (request.version() == HttpVersion.HTTP_2 && openConnections.contains(connection)) {
-      http2Streams.merge(connection, 1, Integer::sum);
+    if (request.version() == HttpVersion.HTTP_2 && openChannels.contains(channel)) {
+      http2Streams.merge(channel, 1, Integer::sum);
     }
   }
 
@@ -157,12 +193,13 @@ final class ConnectionGate {
    */
   void streamClosed(HttpServerRequest request) {
     HttpConnection connection = request.connection();
-    if (request.version() != HttpVersion.HTTP_2 || !http2Streams.containsKey(connection)) {
+    Channel channel = VertxInternals.channel(connection);
+    if (request.version() != HttpVersion.HTTP_2 || !http2Streams.containsKey(channel)) {
       return;
     }
-    if (http2Streams.computeIfPresent(connection, (c, n) -> n > 1 ? n - 1 : null) == null) {
+    if (http2Streams.computeIfPresent(channel, (c, n) -> n > 1 ? n - 1 : null) == null) {
       vertx.setTimer(live.current().get(GatewaySettings.REQUEST_TIMEOUT_MS), id -> {
-        if (!http2Streams.containsKey(connection) && openConnections.contains(connection)) {
+        if (!http2Streams.containsKey(channel) && openChannels.contains(channel)) {
           connection.close();
         }
       });
@@ -198,16 +235,16 @@ final class ConnectionGate {
   }
 
   private void expired(Tracked t) {
-    if (!tracked.containsKey(t.connection)) {
+    if (!tracked.containsKey(t.channel)) {
       return;
     }
     HttpServerRequest request = t.current;
     if (request == null) {
       timedOut(t, "no request head within limits.request_timeout_ms");
-      t.connection.close();
+      t.close();
     } else if (request.response().ended()) {
       if (t.idleSeen) {
-        t.connection.close(); // idle keep-alive: the client may open a new connection when it needs one
+        t.close(); // idle keep-alive: the client may open a new connection when it needs one
       } else {
         t.idleSeen = true;
         await(t); // idle: it may make room for a new connection until it is closed
@@ -220,7 +257,7 @@ final class ConnectionGate {
         HttpErrors.send(request.response(), 408, "request_timeout", "the request body did not arrive within "
             + "limits.request_timeout_ms=" + live.current().get(GatewaySettings.REQUEST_TIMEOUT_MS) + " ms");
       }
-      t.connection.close(); // the answer is flushed first: it was written on this loop
+      t.close(); // the answer is flushed first: it was written on this loop
     } else {
       arm(t); // read, and being answered
     }
@@ -235,7 +272,7 @@ final class ConnectionGate {
   private void refuse(Tracked t, String code, String why) {
     stats.rejected(code);
     REFUSED_LOG.warn(code, "event=connection_refused reason={} peer={} detail=\"{}\"", code, t.peer, why);
-    t.connection.close();
+    t.close();
   }
 
   /**
@@ -251,13 +288,13 @@ final class ConnectionGate {
     Iterator<Tracked> oldest = from.iterator();
     Tracked t = oldest.next();
     unwait(t);
-    tracked.remove(t.connection);
+    tracked.remove(t.channel);
     disarm(t);
     release(t);
     stats.rejected("connection_evicted");
     REFUSED_LOG.warn("connection_evicted", "event=connection_closed reason=connection_evicted peer={} detail=\"{}\"",
         t.peer, "the oldest connection without a request made room for a new one");
-    t.connection.close();
+    t.close();
     return t;
   }
 
@@ -276,10 +313,10 @@ final class ConnectionGate {
 
   private void closed(Tracked t) {
     stats.openConnections.decrementAndGet();
-    openConnections.remove(t.connection);
-    http2Streams.remove(t.connection);
+    openChannels.remove(t.channel);
+    http2Streams.remove(t.channel);
     unwait(t);
-    if (tracked.remove(t.connection) != null) {
+    if (tracked.remove(t.channel) != null) {
       disarm(t);
       release(t);
     }

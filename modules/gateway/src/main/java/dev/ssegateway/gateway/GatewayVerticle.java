@@ -89,8 +89,8 @@ public final class GatewayVerticle extends VerticleBase {
     }
     http2(options, settings, tls);
     serverOptions = options;
-    server = vertx.createHttpServer(options)
-        .connectionHandler(connection -> gate.accept(connection, options))
+    server = gate.createServer(options)
+        .connectionHandler(gate::connected)
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
         .requestHandler(gate.requests(request -> {
           if (!HttpRefusals.refusedPath(request, stats)) {
@@ -112,8 +112,9 @@ public final class GatewayVerticle extends VerticleBase {
 
   /**
    * HTTP/2 beside HTTP/1.1 on the same port when {@code http.http2} is on: with TLS, ALPN offers {@code h2} and
-   * {@code http/1.1}; without, with {@code http.h2c}, h2c (prior knowledge, and the {@code Upgrade: h2c} of an
-   * HTTP/1.1 request; without {@code http.h2c} such a request is answered in HTTP/1.1). HTTP/1.1
+   * {@code http/1.1}; without, h2c (prior knowledge, and the {@code Upgrade: h2c} of an HTTP/1.1 request) unless
+   * {@code http.h2c} is off (then such a request is answered in HTTP/1.1). The {@link ConnectionGate} admits every
+   * connection at accept, whichever protocol it turns out to speak. HTTP/1.1
    * streams keep their direct channel writes; an HTTP/2 stream writes through its response
    * ({@link Http2StreamTarget}). A connection may open {@code limits.max_streams_per_connection} streams at once, and
    * its header block (the request line's parts included) is bounded as an HTTP/1.1 request's is.

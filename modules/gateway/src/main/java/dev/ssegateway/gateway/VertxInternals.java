@@ -4,21 +4,33 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.Http1xOrH2CHandler;
+import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.VertxWrapper;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.deployment.DeploymentContext;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.NetServerImpl;
+import io.vertx.core.net.impl.NetServerInternal;
 
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * The fence: the only place in the project's main code that uses non-public Vert.x API. Checked against
@@ -30,7 +42,8 @@ import java.util.function.LongConsumer;
  * API was checked first for each: none does the job in 5.0.7.
  * <ol>
  * <li>{@code io.vertx.core.net.impl.ConnectionBase} (exported only to Vert.x's own tests): the Netty channel of an
- * HTTP/1.x server connection ({@code channel()}), and {@code reportBytesWritten(long)} so that bytes written
+ * HTTP/1.x or HTTP/2 server connection ({@code channel()}; the connection gate knows connections by channel from
+ * accept), and {@code reportBytesWritten(long)} so that bytes written
  * straight to the channel still count in Vert.x's HTTP server metrics. No public type gives an
  * {@link HttpConnection}'s channel; {@code NetSocketInternal.channelHandlerContext()} is for {@code NetSocket}s only,
  * and {@code HttpServerRequest.toNetSocket()} would take the connection away from the HTTP codec. Used by
@@ -41,9 +54,8 @@ import java.util.function.LongConsumer;
  * "Connection reset" ({@code KnownNoiseFilterTest}).</li>
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
- * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer}, and {@link #H2C_UPGRADE}
- * ({@code "h2c"}, whose presence tells the connection gate that the first request was already decoded; a renamed one
- * makes {@code Http2StreamsTest}'s h2c upgrade fail). A renamed handler
+ * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer} (also when
+ * {@code Http1xOrH2CHandler} picks HTTP/1.x). A renamed handler
  * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
  * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
@@ -61,6 +73,26 @@ import java.util.function.LongConsumer;
  * the name of the verticle that owns a context, for the app's uncaught-error log lines and counters; the public
  * {@link Context#deploymentID()} is an opaque id. Fails if it breaks: {@code FailingPublisherTest} (in modules/app,
  * checked by making it return null); {@code UncaughtErrorsTest} covers the no-verticle case.</li>
+ * <li>The accept hook, {@link #httpServer}. The HTTP server is built as {@code VertxImpl.createHttpServer} builds it,
+ * {@code io.vertx.core.http.impl.HttpServerImpl}'s public constructor, but over a
+ * {@code io.vertx.core.internal.VertxWrapper} (Vert.x's base for wrapping a
+ * {@code io.vertx.core.internal.VertxInternal}) whose {@code createNetServer} returns a
+ * {@code io.vertx.core.net.impl.NetServerImpl} subclass (the type {@code createNetServer} returns is
+ * {@code io.vertx.core.net.impl.NetServerInternal}). Its {@code protected initChannel(ChannelPipeline, boolean)}
+ * runs for each accepted channel on the server instance's event loop, at accept (after the handshake with TLS),
+ * before Vert.x adds its HTTP handlers and before any byte is read. No exported API runs there: the server's
+ * {@code connectionHandler} comes too late on a cleartext server with h2c, since Vert.x 5.0.7
+ * ({@code HttpServerConnectionInitializer.configurePipeline}) first puts an
+ * {@code io.vertx.core.http.impl.Http1xOrH2CHandler} in the pipeline, which picks the protocol on the first bytes,
+ * and calls it only once an HTTP/1.x connection's first request is decoded ({@code Http1xUpgradeToH2CHandler}) or
+ * an HTTP/2 connection's preface and settings are read; the metrics SPI's {@code connected} sees the address but
+ * not the channel. The hook also finds that {@code Http1xOrH2CHandler} (by type) to put the {@link FramingDecoder}
+ * in place once it chose HTTP/1.x and before the decoder reads a byte. Fails if it breaks:
+ * {@code CleartextGateTest} (silent and preface-only cleartext connections timed, bounded per address and by
+ * {@code limits.fd_reserve}; checked by dropping the hook's call), {@code ConnectionGateTest},
+ * {@code AmbiguousFramingTest} (checked by not installing the decoder), {@code ConnectionLimitsTest}; the
+ * server's metrics and close are {@code NetServerImpl}'s own ({@code GatewayMetricsTest}, every test that
+ * undeploys).</li>
  * </ol>
  * The cluster manager, once read through {@code VertxInternal.clusterManager()}, is now passed in explicitly
  * ({@link HealthOptions#setClusterManager}).
@@ -71,8 +103,6 @@ public final class VertxInternals {
   static final String HTTP_DECODER = "httpDecoder";
   /** Vert.x's name for the HTTP/1.x response encoder in a server connection's pipeline. */
   static final String HTTP_ENCODER = "httpEncoder";
-  /** Vert.x's name for its h2c upgrade handler, in a cleartext HTTP/1.x pipeline until the first request is read. */
-  static final String H2C_UPGRADE = "h2c";
   /** Vert.x's name for the response compressor, present when the server compresses. */
   static final String COMPRESSOR = "deflater";
   /** The logger Vert.x's connections log a peer's reset with. */
@@ -101,6 +131,80 @@ public final class VertxInternals {
    */
   static ChannelHandler requestDecoder(HttpServerOptions options, Function<HttpMessage, RuntimeException> refusal) {
     return new RefusingRequestDecoder(options, refusal);
+  }
+
+  /**
+   * What an HTTP server built by {@link #httpServer} tells about each accepted connection, on the context the server
+   * listened from (a verticle's event loop: the channel's).
+   */
+  interface AcceptHook {
+    /**
+     * {@code channel} was just accepted (with TLS: its handshake is done): no request byte has been read yet. The hook
+     * may close it.
+     */
+    void accepted(Channel channel);
+
+    /** The request decoder to use in place of Vert.x's on a connection that turned out HTTP/1.x. */
+    ChannelHandler http1Decoder();
+  }
+
+  /**
+   * An HTTP server with {@code options}, as {@link Vertx#createHttpServer(HttpServerOptions)} makes it, that calls
+   * {@code hook} at the accept of each connection, before any byte of it is read, whichever protocol it turns out to
+   * speak, and puts {@link AcceptHook#http1Decoder} in place of Vert.x's request decoder on a connection that turns out
+   * HTTP/1.x, before that decoder reads a byte. On HTTP/2 connections Netty's HTTP/2 codec checks the framing itself
+   * (a frame's length is always explicit).
+   */
+  static HttpServer httpServer(Vertx vertx, HttpServerOptions options, AcceptHook hook) {
+    VertxInternal real = (VertxInternal) vertx;
+    VertxInternal hooked = new VertxWrapper(real) {
+      @Override
+      public NetServerInternal createNetServer(NetServerOptions tcpOptions) {
+        // called by the server's listen(), on the context it listens from (the verticle's): the hook runs there
+        ContextInternal context = delegate.getOrCreateContext();
+        return new NetServerImpl(delegate, tcpOptions.copy()) {
+          @Override
+          protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
+            // before the handlers Vert.x adds from here on, after the TLS handler: it sees the first plain bytes
+            pipeline.addLast(FIRST_BYTES, new FirstBytes(hook::http1Decoder));
+            super.initChannel(pipeline, ssl);
+            context.emit(pipeline.channel(), hook::accepted);
+          }
+        };
+      }
+    };
+    return new HttpServerImpl(hooked, options);
+  }
+
+  /** The name of {@link FirstBytes} in a pipeline. */
+  static final String FIRST_BYTES = "sseGatewayFirstBytes";
+
+  /**
+   * Sees a connection's first bytes before its HTTP decoder does. In front of Vert.x's {@link Http1xOrH2CHandler} (a
+   * cleartext server with h2c), which decides the protocol on these bytes, it moves right behind it; there (or at once
+   * when Vert.x has already chosen HTTP/1.x) it puts the given decoder in place of Vert.x's {@link #HTTP_DECODER} on
+   * an HTTP/1.x connection, and steps out.
+   */
+  private static final class FirstBytes extends ChannelInboundHandlerAdapter {
+    private final Supplier<ChannelHandler> decoder;
+
+    FirstBytes(Supplier<ChannelHandler> decoder) {
+      this.decoder = decoder;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
+      ChannelHandlerContext detector = pipeline.context(Http1xOrH2CHandler.class);
+      if (detector != null) {
+        // Vert.x chooses HTTP/1.x or HTTP/2 while reading these bytes (maybe a later read): look again just after it
+        pipeline.addAfter(detector.name(), null, new FirstBytes(decoder));
+      } else if (pipeline.get(HTTP_DECODER) != null) {
+        pipeline.replace(HTTP_DECODER, HTTP_DECODER, decoder.get());
+      } // else HTTP/2, whose codec checks each frame's length and kind itself
+      pipeline.remove(this);
+      ctx.fireChannelRead(msg);
+    }
   }
 
   /** A Vert.x buffer over the readable bytes of {@code bytes}, sharing their memory. */

@@ -25,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The write path: HTTP/1.1 streams are handed to their channel after their first write and get every event
- * as the same bytes (sizes from one byte to tens of KiB, multi-line data, several events per loop turn);
- * a client asking to upgrade to cleartext HTTP/2 gets an HTTP/1.1 stream; HTTP/2 with prior knowledge is
- * not served.
+ * as the same bytes (sizes from one byte to tens of KiB, multi-line data, several events per loop turn), on the
+ * default server, which also serves cleartext HTTP/2 (h2c). With {@code http.h2c} off, a client asking to upgrade to
+ * cleartext HTTP/2 gets an HTTP/1.1 stream and HTTP/2 with prior knowledge is not served.
  */
 @ExtendWith(VertxExtension.class)
 class DirectWritesTest {
@@ -78,10 +78,12 @@ class DirectWritesTest {
 
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-  void aClientAskingForHttp2GetsAnHttp11StreamWithEveryEvent(Vertx vertx, VertxTestContext ctx) throws Exception {
+  void withH2cOffAClientAskingForHttp2GetsAnHttp11StreamWithEveryEvent(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
     // java.net.http asks for HTTP/2 by default (an h2c upgrade on plain http): the stream stays HTTP/1.1
     TestOrigin origin = new TestOrigin(vertx, "jdk");
-    Gateway g = Gateway.deploy(vertx, TestSettings.of(), "n1").await(20, TimeUnit.SECONDS);
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("http.h2c", false)), "n1")
+        .await(20, TimeUnit.SECONDS);
     java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
         .version(java.net.http.HttpClient.Version.HTTP_2).build();
     java.net.http.HttpResponse<java.util.stream.Stream<String>> response = jdk.send(
@@ -116,8 +118,9 @@ class DirectWritesTest {
 
   @Test
   @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-  void http2WithPriorKnowledgeIsNotServed(Vertx vertx, VertxTestContext ctx) throws Exception {
-    Gateway g = Gateway.deploy(vertx, TestSettings.of(), "n1").await(20, TimeUnit.SECONDS);
+  void withH2cOffHttp2WithPriorKnowledgeIsNotServed(Vertx vertx, VertxTestContext ctx) throws Exception {
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("http.h2c", false)), "n1")
+        .await(20, TimeUnit.SECONDS);
     HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
         .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
     Throwable refused = h2.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1").setPort(g.port())

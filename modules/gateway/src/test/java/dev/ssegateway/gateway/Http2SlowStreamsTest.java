@@ -47,7 +47,7 @@ class Http2SlowStreamsTest {
     int stuck = 90; // 100 streams on one connection: limits.max_streams_per_connection's default
     int events = 60; // 8 KiB each: 480 KiB per stream, beyond a 64 KiB window plus a 64 KiB queue
     TestOrigin origin = new TestOrigin(vertx, "slow");
-    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("http.h2c", true)
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject() // h2c: on by default
         .put("limits.write_queue_bytes", 64 * 1024).put("http.instances", 1)), "n1").await(20, TimeUnit.SECONDS);
     Process node;
     try {

@@ -63,7 +63,7 @@ class Http2StreamsTest {
 
   private static JsonObject settings(boolean tls) {
     JsonObject conf = new JsonObject().put("heartbeat_ms", 1000).put("http.instances", 1);
-    return tls ? conf.put("tls.cert_file", CERT).put("tls.key_file", KEY) : conf.put("http.h2c", true);
+    return tls ? conf.put("tls.cert_file", CERT).put("tls.key_file", KEY) : conf; // cleartext: h2c is on by default
   }
 
   /**

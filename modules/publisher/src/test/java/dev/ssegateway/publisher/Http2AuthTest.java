@@ -41,7 +41,7 @@ class Http2AuthTest {
 
   @Test
   void eachHttp2StreamOfAConnectionIsAuthorizedOnItsOwn(Vertx vertx, VertxTestContext ctx) throws Exception {
-    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("http.h2c", true)
+    Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject() // h2c: on by default
         .put("auth.jwt_secret", SECRET).put("auth.subscribe_required", true)), "n1").await(20, TimeUnit.SECONDS);
     HttpClient h2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(1));
