@@ -124,9 +124,6 @@ start_gateway() { # scenario-label port node-id
   sed -e "s/\"heartbeat_ms\": 10000/\"heartbeat_ms\": $HEARTBEAT_MS/" -e "s/\"port\": 18080/\"port\": $port/" \
       -e "s/\"node_id\": \"bench\"/\"node_id\": \"$node\"/" "$HERE/conf/gateway.json" > "$WORK/$node.json"
   [ -n "$publishers" ] && sed -i "/\"node_id\"/a\\$publishers" "$WORK/$node.json"
-  if [ "$label" = h2-fanout ]; then   # cleartext HTTP/2 with prior knowledge, beside HTTP/1.1 on the same port
-    sed -i 's/"instances": 2 }/"instances": 2, "h2c": true }/' "$WORK/$node.json"
-  fi
   [ "$SERVER_TLS" = 1 ] && sed -i "/\"node_id\"/a\\  \"tls\": {\"cert_file\": \"$RESULTS/tls-cert.pem\", \"key_file\": \"$RESULTS/tls-key.pem\"}," "$WORK/$node.json"
   [ "${JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$RESULTS/$node-$label.jfr,settings=profile,dumponexit=true"
   # shellcheck disable=SC2086
