@@ -45,6 +45,8 @@ public final class LoadGenerator {
     final AtomicInteger live = new AtomicInteger();
     final Recorder latencyMicros = new Recorder(3);
     final Recorder heartbeatMs = new Recorder(3);
+    /** Per event, its first and last delivery here ({@link EventSpread}). */
+    final EventSpread spread = new EventSpread();
     volatile long windowFromSeq = Long.MAX_VALUE;
     volatile Runnable onReady;
 
@@ -52,7 +54,9 @@ public final class LoadGenerator {
       deliveries.increment();
       if (seq >= windowFromSeq) {
         windowDeliveries.increment();
-        latencyMicros.recordValue(Math.max(0, EpochMicros.now() - stampMicros));
+        long micros = Math.max(0, EpochMicros.now() - stampMicros);
+        latencyMicros.recordValue(micros);
+        spread.record(seq, micros);
       }
     }
 
@@ -394,6 +398,7 @@ public final class LoadGenerator {
     long wallMs = Math.max(1, (System.nanoTime() - windowStartNanos) / 1_000_000);
     long cpu = cpuMs() - windowCpuStartMs;
     Histogram lag = loopLagMs.getIntervalHistogram();
+    Histogram[] spread = counters.spread.histograms(counters.windowFromSeq, lastSeq);
     return new JsonObject()
         .put("streams", probes.length)
         .put("live", counters.live.get())
@@ -409,6 +414,8 @@ public final class LoadGenerator {
         .put("heartbeats", counters.heartbeats.sum())
         .put("latencyMicros", encode(counters.latencyMicros.getIntervalHistogram()))
         .put("heartbeatMs", encode(counters.heartbeatMs.getIntervalHistogram()))
+        .put("firstDeliveryMicros", encode(spread[0]))
+        .put("lastDeliveryMicros", encode(spread[1]))
         .put("cpuMs", cpu)
         .put("wallMs", wallMs)
         .put("cores", Runtime.getRuntime().availableProcessors())

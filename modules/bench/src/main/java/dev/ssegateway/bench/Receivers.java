@@ -93,12 +93,16 @@ final class Receivers implements AutoCloseable {
     JsonObject m = merge(parts);
     Histogram lat = new Histogram(3);
     Histogram hb = new Histogram(3);
+    Histogram first = new Histogram(3);
+    Histogram last = new Histogram(3);
     double maxCpuPct = 0;
     double totalCpuPct = 0;
     boolean saturated = false;
     for (JsonObject p : parts) {
       lat.add(LoadGenerator.decode(p.getString("latencyMicros")));
       hb.add(LoadGenerator.decode(p.getString("heartbeatMs")));
+      first.add(LoadGenerator.decode(p.getString("firstDeliveryMicros")));
+      last.add(LoadGenerator.decode(p.getString("lastDeliveryMicros")));
       double pct = 100.0 * p.getLong("cpuMs") / Math.max(1, p.getLong("wallMs"));
       maxCpuPct = Math.max(maxCpuPct, pct);
       totalCpuPct += pct;
@@ -107,6 +111,9 @@ final class Receivers implements AutoCloseable {
     }
     m.put("latencyMicros", LoadGenerator.encode(lat));
     m.put("heartbeatMs", LoadGenerator.encode(hb));
+    // per receiver process: with several, an event counts once in each (its first and last delivery there)
+    m.put("firstDeliveryMicros", LoadGenerator.encode(first));
+    m.put("lastDeliveryMicros", LoadGenerator.encode(last));
     m.put("receiverCpuPct", Math.round(totalCpuPct));
     m.put("receiverProcesses", parts.size());
     m.put("receiverSaturated", saturated);

@@ -169,6 +169,12 @@ public final class ScenarioDriver {
     rep.put("p50Ms", lat.getValueAtPercentile(50) / 1000.0).put("p99Ms", lat.getValueAtPercentile(99) / 1000.0)
         .put("p999Ms", lat.getValueAtPercentile(99.9) / 1000.0).put("maxMs", lat.getMaxValue() / 1000.0)
         .put("latencySamples", lat.getTotalCount());
+    Histogram first = LoadGenerator.decode(rep.getString("firstDeliveryMicros"));
+    Histogram last = LoadGenerator.decode(rep.getString("lastDeliveryMicros"));
+    rep.put("firstDeliveryP50Ms", first.getValueAtPercentile(50) / 1000.0)
+        .put("firstDeliveryP99Ms", first.getValueAtPercentile(99) / 1000.0)
+        .put("lastDeliveryP50Ms", last.getValueAtPercentile(50) / 1000.0)
+        .put("lastDeliveryP99Ms", last.getValueAtPercentile(99) / 1000.0);
     return rep;
   }
 
@@ -221,6 +227,11 @@ public final class ScenarioDriver {
         row("streams failed", open.getLong("failed"));
         JsonObject w = window(rec, pub, rate, d("warmup", 5), d("duration", 20), open.getLong("ok"));
         latencyRows(w);
+        // per event: its path through the server (first delivery) and the time to get through every stream (last)
+        row("first delivery of an event p50 ms", w.getDouble("firstDeliveryP50Ms"));
+        row("first delivery of an event p99 ms", w.getDouble("firstDeliveryP99Ms"));
+        row("last delivery of an event p50 ms", w.getDouble("lastDeliveryP50Ms"));
+        row("last delivery of an event p99 ms", w.getDouble("lastDeliveryP99Ms"));
         JsonObject mem = server.memory(jvm);
         memoryRows(mem);
         return new JsonObject().put("open", open).put("window", w).put("memory", mem);
@@ -330,6 +341,8 @@ public final class ScenarioDriver {
   private static JsonObject compact(JsonObject w) {
     JsonObject c = w.copy();
     c.remove("latencyMicros");
+    c.remove("firstDeliveryMicros");
+    c.remove("lastDeliveryMicros");
     c.remove("heartbeatMs");
     return c;
   }

@@ -112,6 +112,13 @@ class BenchSmokeTest {
     assertTrue(lat.getTotalCount() > 1000, all);
     assertTrue(lat.getValueAtPercentile(50) > 0 && lat.getMaxValue() < 10_000_000, all);
     assertTrue(w.getLong("heartbeats") > 0, "a 1 s heartbeat seen on 50 streams within the run: " + all);
+    // per event: one first and one last delivery for each event of the window, the first never after the last
+    Histogram first = LoadGenerator.decode(w.getString("firstDeliveryMicros"));
+    Histogram last = LoadGenerator.decode(w.getString("lastDeliveryMicros"));
+    assertEquals(lat.getTotalCount(), 50 * first.getTotalCount(), "one first delivery per event: " + all);
+    assertEquals(first.getTotalCount(), last.getTotalCount(), all);
+    assertTrue(first.getMinValue() <= lat.getMinValue() + 1 && last.getMaxValue() + 1 >= lat.getMaxValue()
+        && first.getValueAtPercentile(50) <= last.getValueAtPercentile(50), all);
     assertFalse(r.getJsonArray("table").isEmpty());
   }
 }
