@@ -310,17 +310,9 @@ public final class ScenarioDriver {
     double holdS = d("hold", 60);
     double baselineS = d("baseline", Math.min(10, holdS));
     JsonObject before = server.memory(jvm);
-    // The server's own CPU with no stream (timers, monitors, the GC after the memory reading): subtracted below,
-    // so that what is left over the hold is what the streams' heartbeats cost.
-    pause(2000);
-    long[] base0 = server.userSysMs();
-    long baseT0 = System.nanoTime();
-    pause((long) (baselineS * 1000));
-    long[] base1 = server.userSysMs();
-    double baseWallS = (System.nanoTime() - baseT0) / 1e9;
-    double baseUserPerS = (base1[0] - base0[0]) / baseWallS;
-    double baseSysPerS = (base1[1] - base0[1]) / baseWallS;
-    try (Receivers rec = receiversOn(streams, "idle")) {
+    Receivers rec = receiversOn(streams, "idle");
+    boolean closed = false;
+    try {
       JsonObject open = rec.open();
         log("streams opened", open.encode());
       long ok = open.getLong("ok");
@@ -334,6 +326,20 @@ public final class ScenarioDriver {
       long beats = rec.snapshot().getLong("heartbeats") - beats0;
       JsonObject rep = rec.report(0);
       JsonObject after = server.memory(jvm);
+      List<String> histogram = jvm ? server.classHistogram(30) : List.of(); // with the streams still open
+      // The server's own CPU with no stream (timers, monitors), read once the streams are closed and the server
+      // warm (read before the streams, it counted the JIT's warm-up): subtracted below, so that what is left over
+      // the hold is what the streams' heartbeats cost.
+      rec.close();
+      closed = true;
+      pause(5000);
+      long[] base0 = server.userSysMs();
+      long baseT0 = System.nanoTime();
+      pause((long) (baselineS * 1000));
+      long[] base1 = server.userSysMs();
+      double baseWallS = (System.nanoTime() - baseT0) / 1e9;
+      double baseUserPerS = (base1[0] - base0[0]) / baseWallS;
+      double baseSysPerS = (base1[1] - base0[1]) / baseWallS;
       Histogram hb = LoadGenerator.decode(rep.getString("heartbeatMs"));
       long userMs = cpu1[0] - cpu0[0];
       long sysMs = cpu1[1] - cpu0[1];
@@ -356,7 +362,7 @@ public final class ScenarioDriver {
       row("heartbeats/s during hold", Math.round(beats / wallS));
       row("server CPU % during hold (user+sys)", pct(userMs + sysMs, wallS));
       row("server CPU % during hold, sys (kernel)", pct(sysMs, wallS));
-      row("server CPU % with no stream (baseline, " + Math.round(baselineS) + " s)",
+      row("server CPU % with no stream (baseline, " + Math.round(baselineS) + " s after the streams closed)",
           pct(baseUserPerS + baseSysPerS, 1));
       row("server CPU % for the streams (hold - baseline)", pct(netUserMs + netSysMs, wallS));
       row("server CPU us per heartbeat (hold - baseline)", perBeat(netUserMs + netSysMs, beats));
@@ -377,9 +383,13 @@ public final class ScenarioDriver {
               .put("sysMs", sysMs).put("heartbeats", beats).put("baselineS", baseWallS)
               .put("baselineUserMsPerS", baseUserPerS).put("baselineSysMsPerS", baseSysPerS));
       if (jvm) {
-        result.put("classHistogram", new JsonArray(server.classHistogram(30)));
+        result.put("classHistogram", new JsonArray(histogram));
       }
       return result;
+    } finally {
+      if (!closed) {
+        rec.close();
+      }
     }
   }
 
