@@ -18,7 +18,7 @@
 #   WARMUP=5 DURATION=20          seconds of warm-up and of the measured window (fan-out scenarios)
 #   STEP=8                        seconds per rate step (max-rate); MAXRATE_STREAMS=1000, MAXRATE_START=4
 #   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
-#   IDLE_HOLD=60                  seconds the idle streams are held; before they open, the server's CPU with no
+#   IDLE_HOLD=60                  seconds the idle streams are held; once they closed (10 s later), the CPU with no
 #                                 stream is read for min(10, IDLE_HOLD) s and subtracted from the CPU per heartbeat
 #   HEARTBEAT_MS=10000            the gateway's and raw server's heartbeat_ms and Nchan's ping interval (whole seconds)
 #   GATEWAY_JVM_OPTS / RAW_JVM_OPTS   JVM flags of the servers (defaults below)

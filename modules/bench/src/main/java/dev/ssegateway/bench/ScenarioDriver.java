@@ -332,7 +332,7 @@ public final class ScenarioDriver {
       // the hold is what the streams' heartbeats cost.
       rec.close();
       closed = true;
-      pause(5000);
+      pause(10_000); // closing 10,000 streams leaves the server busy (collections, close handlers) for seconds
       long[] base0 = server.userSysMs();
       long baseT0 = System.nanoTime();
       pause((long) (baselineS * 1000));
