@@ -182,13 +182,13 @@ final class Heartbeats {
       sent = schedule.advance(tickNowMs, beat);
     } finally {
       ticking = false;
+      long next = schedule.nextLookMs(); // re-armed even if a stream's handling threw: the others keep their beat
+      if (next != Long.MAX_VALUE) {
+        arm(next);
+      }
     }
     if (sent > 0) {
       stats.heartbeatsSent.add(sent);
-    }
-    long next = schedule.nextLookMs();
-    if (next != Long.MAX_VALUE) {
-      arm(next);
     }
   }
 
