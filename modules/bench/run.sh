@@ -21,7 +21,9 @@
 #   WARMUP=5 DURATION=20          seconds of warm-up and of the measured window (fan-out scenarios)
 #   STEP=8                        seconds per rate step (max-rate); MAXRATE_STREAMS=1000, MAXRATE_START=4
 #   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
-#   IDLE_HOLD=60                  seconds the idle streams are held
+#   IDLE_HOLD=60                  seconds the idle streams are held; once they closed (10 s later), the CPU with no
+#                                 stream is read for min(10, IDLE_HOLD) s and subtracted from the CPU per heartbeat
+#   HEARTBEAT_MS=10000            the gateway's and raw server's heartbeat_ms and Nchan's ping interval (whole seconds)
 #   GATEWAY_JVM_OPTS / RAW_JVM_OPTS   JVM flags of the servers (defaults below)
 #   GATEWAY_JAR=path              the gateway jar to measure (default modules/app/target/sse-gateway.jar)
 #   GATEWAY_PORT NCHAN_PORT RAW_PORT CAPACITY_PORT   ports (18080 18081 18082 18090)
@@ -56,9 +58,9 @@ if [ "${QUICK:-0}" = 1 ]; then
   WARMUP=${WARMUP:-1} DURATION=${DURATION:-3} STEP=${STEP:-2} IDLE_HOLD=${IDLE_HOLD:-12}
   S1K=100 S10K=300 MAXRATE_STREAMS=${MAXRATE_STREAMS:-100} IDLE_STREAMS=${IDLE_STREAMS:-500} STORM_STREAMS=300
   CAPACITY_STREAMS=${CAPACITY_STREAMS:-900}
-  MAX_STEPS=3 HEARTBEAT_MS=5000
+  MAX_STEPS=3 HEARTBEAT_MS=${HEARTBEAT_MS:-5000}
 else
-  S1K=1000 S10K=10000 STORM_STREAMS=10000 MAX_STEPS=${MAX_STEPS:-14} HEARTBEAT_MS=10000
+  S1K=1000 S10K=10000 STORM_STREAMS=10000 MAX_STEPS=${MAX_STEPS:-14} HEARTBEAT_MS=${HEARTBEAT_MS:-10000}
 fi
 WARMUP=${WARMUP:-5} DURATION=${DURATION:-20} STEP=${STEP:-8} IDLE_HOLD=${IDLE_HOLD:-60}
 MAXRATE_STREAMS=${MAXRATE_STREAMS:-1000} MAXRATE_START=${MAXRATE_START:-4}

@@ -371,10 +371,10 @@ public final class LoadGenerator {
     counters.windowFromSeq = fromSeq;
   }
 
-  /** Cheap progress reading: {live, deliveries}. */
+  /** Cheap progress reading: {live, deliveries, windowDeliveries, heartbeats}. */
   public JsonObject snapshot() {
     return new JsonObject().put("live", counters.live.get()).put("deliveries", counters.deliveries.sum())
-        .put("windowDeliveries", counters.windowDeliveries.sum());
+        .put("windowDeliveries", counters.windowDeliveries.sum()).put("heartbeats", counters.heartbeats.sum());
   }
 
   /**

@@ -350,19 +350,46 @@ public final class ScenarioDriver {
   private JsonObject idle() throws Exception {
     int streams = i("streams", 1000);
     double holdS = d("hold", 60);
+    double baselineS = d("baseline", Math.min(10, holdS));
     JsonObject before = server.memory(jvm);
     HeldSampler held = new HeldSampler();
-    try (Receivers rec = receiversOn(streams, "idle")) {
+    Receivers rec = receiversOn(streams, "idle");
+    boolean closed = false;
+    JsonArray heldPoints = null;
+    try {
       JsonObject open = rec.open();
         log("streams opened", open.encode());
       long ok = open.getLong("ok");
       rec.window(Long.MAX_VALUE);
-      long cpu0 = server.cpuMs();
+      long beats0 = rec.snapshot().getLong("heartbeats");
+      long[] cpu0 = server.userSysMs();
+      long t0 = System.nanoTime();
       pause((long) (holdS * 1000));
-      long serverCpu = server.cpuMs() - cpu0;
+      long[] cpu1 = server.userSysMs();
+      double wallS = (System.nanoTime() - t0) / 1e9;
+      long beats = rec.snapshot().getLong("heartbeats") - beats0;
       JsonObject rep = rec.report(0);
       JsonObject after = server.memory(jvm);
+      List<String> histogram = jvm ? server.classHistogram(30) : List.of(); // with the streams still open
+      // The server's own CPU with no stream (timers, monitors), read once the streams are closed and the server
+      // warm (read before the streams, it counted the JIT's warm-up): subtracted below, so that what is left over
+      // the hold is what the streams' heartbeats cost.
+      heldPoints = held.stop();
+      rec.close();
+      closed = true;
+      pause(10_000); // closing 10,000 streams leaves the server busy (collections, close handlers) for seconds
+      long[] base0 = server.userSysMs();
+      long baseT0 = System.nanoTime();
+      pause((long) (baselineS * 1000));
+      long[] base1 = server.userSysMs();
+      double baseWallS = (System.nanoTime() - baseT0) / 1e9;
+      double baseUserPerS = (base1[0] - base0[0]) / baseWallS;
+      double baseSysPerS = (base1[1] - base0[1]) / baseWallS;
       Histogram hb = LoadGenerator.decode(rep.getString("heartbeatMs"));
+      long userMs = cpu1[0] - cpu0[0];
+      long sysMs = cpu1[1] - cpu0[1];
+      double netUserMs = userMs - baseUserPerS * wallS;
+      double netSysMs = sysMs - baseSysPerS * wallS;
       row("streams ok", ok);
       row("streams failed", open.getLong("failed"));
       row("streams live after hold", rep.getLong("live"));
@@ -376,9 +403,16 @@ public final class ScenarioDriver {
       row("heartbeat interval min ms", hb.getMinValue());
       row("heartbeat interval max ms", hb.getMaxValue());
       row("heartbeats received", rep.getLong("heartbeats"));
-      row("server CPU % during hold", Math.round(1000.0 * serverCpu / (holdS * 1000)) / 10.0);
-      long beats = rep.getLong("heartbeats");
-      row("server CPU us per heartbeat", beats == 0 ? 0 : Math.round(10_000.0 * serverCpu / beats) / 10.0);
+      row("heartbeats delivered during hold", beats);
+      row("heartbeats/s during hold", Math.round(beats / wallS));
+      row("server CPU % during hold (user+sys)", pct(userMs + sysMs, wallS));
+      row("server CPU % during hold, sys (kernel)", pct(sysMs, wallS));
+      row("server CPU % with no stream (baseline, " + Math.round(baselineS) + " s after the streams closed)",
+          pct(baseUserPerS + baseSysPerS, 1));
+      row("server CPU % for the streams (hold - baseline)", pct(netUserMs + netSysMs, wallS));
+      row("server CPU us per heartbeat (hold - baseline)", perBeat(netUserMs + netSysMs, beats));
+      row("server CPU us per heartbeat, user / sys", perBeat(netUserMs, beats) + " / " + perBeat(netSysMs, beats));
+      row("server CPU us per heartbeat (hold, no baseline subtracted)", perBeat(userMs + sysMs, beats));
       row("server RSS MiB before", before.getLong("rssKb") / 1024.0);
       row("server RSS MiB with streams", after.getLong("rssKb") / 1024.0);
       row("RSS KiB per stream", ok == 0 ? 0 : (double) (after.getLong("rssKb") - before.getLong("rssKb")) / ok);
@@ -390,11 +424,18 @@ public final class ScenarioDriver {
       }
       row("load-gen CPU %", rep.getLong("receiverCpuPct"));
       JsonObject result = new JsonObject().put("open", open).put("before", before).put("after", after)
-          .put("report", compact(rep)).put("held", held.stop());
+          .put("report", compact(rep)).put("held", heldPoints).put("cpu", new JsonObject().put("holdS", wallS)
+              .put("userMs", userMs).put("sysMs", sysMs).put("heartbeats", beats).put("baselineS", baseWallS)
+              .put("baselineUserMsPerS", baseUserPerS).put("baselineSysMsPerS", baseSysPerS));
       if (jvm) {
-        result.put("classHistogram", new JsonArray(server.classHistogram(30)));
+        result.put("classHistogram", new JsonArray(histogram));
       }
       return result;
+    } finally {
+      held.stop();
+      if (!closed) {
+        rec.close();
+      }
     }
   }
 
@@ -430,6 +471,16 @@ public final class ScenarioDriver {
         return points.copy();
       }
     }
+  }
+
+  /** {@code ms} of CPU over {@code wallS} seconds, in % of one core, one decimal. */
+  private static double pct(double ms, double wallS) {
+    return Math.round(1000.0 * ms / (wallS * 1000)) / 10.0;
+  }
+
+  /** {@code ms} of CPU per heartbeat, in microseconds, one decimal. */
+  private static double perBeat(double ms, long beats) {
+    return beats <= 0 ? 0 : Math.round(10_000.0 * ms / beats) / 10.0;
   }
 
   private JsonObject storm() throws Exception {

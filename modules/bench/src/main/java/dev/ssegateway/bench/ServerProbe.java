@@ -76,17 +76,25 @@ final class ServerProbe {
 
   /** utime + stime of the processes, in ms. */
   long cpuMs() {
-    long ticks = 0;
+    long[] us = userSysMs();
+    return us[0] + us[1];
+  }
+
+  /** {utime, stime} of the processes, in ms: CPU spent in the process's own code and in the kernel for it. */
+  long[] userSysMs() {
+    long user = 0;
+    long sys = 0;
     for (long p : pids()) {
       try {
         String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        user += Long.parseLong(f[11]);
+        sys += Long.parseLong(f[12]);
       } catch (IOException | RuntimeException e) {
         // the process is gone
       }
     }
-    return ticks * 10; // USER_HZ is 100 on Linux
+    return new long[] {user * 10, sys * 10}; // USER_HZ is 100 on Linux
   }
 
   /** Busy and total jiffies of the whole machine ({@code /proc/stat}), for "is the box saturated". */

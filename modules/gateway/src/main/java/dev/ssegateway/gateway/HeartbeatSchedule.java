@@ -61,8 +61,12 @@ final class HeartbeatSchedule {
     return size;
   }
 
-  /** Schedules {@code e} (not scheduled yet) to be due at {@code dueMs}. */
-  void add(Entry e, long dueMs) {
+  /**
+   * Schedules {@code e} (not scheduled yet) to be due at {@code dueMs}. Returns the time from which an
+   * {@link #advance} looks at the entry's slot: at or before {@code dueMs} when it is further ahead than a turn of
+   * the wheel, else the end of the tick it is handed out in.
+   */
+  long add(Entry e, long dueMs) {
     if (e.slot >= 0) {
       throw new IllegalStateException("already scheduled");
     }
@@ -71,6 +75,25 @@ final class HeartbeatSchedule {
     // the tick whose end is the first at or after the due time, but never one already handed out
     long tick = Math.max(Math.floorDiv(dueMs + tickMs - 1, tickMs), doneTick + 1);
     link(e, (int) (tick & mask));
+    return (doneTick + 1 + Math.floorMod(tick - doneTick - 1, (long) slots.length)) * tickMs;
+  }
+
+  /**
+   * When the next {@link #advance} may hand out an entry: the end of the first tick not yet handed out whose slot
+   * holds one (an entry due a turn of the wheel later makes that an early look, never a late one), or
+   * {@link Long#MAX_VALUE} when nothing is scheduled. A caller that advances only then skips the empty ticks.
+   * Looks at most at every slot once.
+   */
+  long nextLookMs() {
+    if (size == 0) {
+      return Long.MAX_VALUE;
+    }
+    for (int i = 1; i <= slots.length; i++) {
+      if (slots[(int) ((doneTick + i) & mask)] != null) {
+        return (doneTick + i) * tickMs;
+      }
+    }
+    throw new IllegalStateException("size " + size + " but every slot empty");
   }
 
   /** Takes {@code e} out of the schedule; nothing when it is not scheduled. */

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Each connection's own periodic heartbeat, phase-spread by its connect time. When the interval
@@ -15,8 +16,10 @@ import java.util.function.Consumer;
  * <p>One timer per lane, not one per stream: the lane's streams wait in a {@link HeartbeatSchedule} (a timing
  * wheel of {@value #TICK_MS} ms slots) and every tick writes the same pre-framed heartbeat chunk to the streams due
  * in it. A stream's heartbeats keep its own phase (each is due one interval after the one before), and arrive at
- * most a tick late. The timer runs only while the lane has streams. {@link GatewayStats#heartbeatTimers} counts the
- * streams with a scheduled heartbeat: each is taken out when its stream ends.
+ * most a tick late. The timer is one-shot, set for the end of the next tick that has a stream due: a lane whose
+ * streams are not due wakes for nothing, and a lane without streams has no timer. The heartbeats of a tick are
+ * counted once per tick. {@link GatewayStats#heartbeatTimers} counts the streams with a scheduled heartbeat: each
+ * is taken out when its stream ends.
  */
 final class Heartbeats {
 
@@ -25,7 +28,30 @@ final class Heartbeats {
   /** The longest interval {@code heartbeat_ms} allows: how far ahead a heartbeat can be due. */
   private static final int MAX_INTERVAL_MS = 60_000;
 
-  private final Vertx vertx;
+  /** One-shot timers on the lane's event loop (a test runs them on a clock it turns). */
+  interface Timers {
+    /** Runs {@code task} on the lane's loop after {@code delayMs}; returns an id for {@link #cancel}. */
+    long set(long delayMs, Runnable task);
+
+    void cancel(long id);
+
+    static Timers of(Vertx vertx) {
+      return new Timers() {
+        @Override
+        public long set(long delayMs, Runnable task) {
+          return vertx.setTimer(delayMs, id -> task.run());
+        }
+
+        @Override
+        public void cancel(long id) {
+          vertx.cancelTimer(id);
+        }
+      };
+    }
+  }
+
+  private final Timers timers;
+  private final LongSupplier clock;
   private final GatewayStats stats;
   private final Consumer<StreamConnection> onSlow;
   private final HeartbeatSchedule schedule;
@@ -33,14 +59,24 @@ final class Heartbeats {
   private int intervalMs;
   private io.netty.buffer.ByteBuf chunk;
   private long timerId = -1;
+  /** When the armed timer runs, or {@link Long#MAX_VALUE} when none is armed. */
+  private long wakeMs = Long.MAX_VALUE;
+  /** A tick is running: the streams it puts back in the schedule do not re-arm the timer, the tick's end does. */
+  private boolean ticking;
   /** The time of the tick being run, for {@link #beat}. */
   private long tickNowMs;
 
   Heartbeats(Vertx vertx, GatewayStats stats, int intervalMs, boolean asComment, Consumer<StreamConnection> onSlow) {
-    this.vertx = vertx;
+    this(Timers.of(vertx), System::currentTimeMillis, stats, intervalMs, asComment, onSlow);
+  }
+
+  Heartbeats(Timers timers, LongSupplier clock, GatewayStats stats, int intervalMs, boolean asComment,
+             Consumer<StreamConnection> onSlow) {
+    this.timers = timers;
+    this.clock = clock;
     this.stats = stats;
     this.onSlow = onSlow;
-    this.schedule = new HeartbeatSchedule(TICK_MS, MAX_INTERVAL_MS, System.currentTimeMillis());
+    this.schedule = new HeartbeatSchedule(TICK_MS, MAX_INTERVAL_MS, clock.getAsLong());
     configure(intervalMs, asComment);
   }
 
@@ -69,7 +105,17 @@ final class Heartbeats {
     if (c.scheduled()) {
       schedule.remove(c);
       stats.heartbeatTimers.decrement();
+      if (schedule.size() == 0 && timerId >= 0) {
+        timers.cancel(timerId); // nothing left to wake for
+        timerId = -1;
+        wakeMs = Long.MAX_VALUE;
+      }
     }
+  }
+
+  /** Whether the lane's heartbeat timer is armed (tests). */
+  boolean timerArmed() {
+    return timerId >= 0;
   }
 
   /** Applies a new interval or mode to every connection, keeping each one's phase. */
@@ -108,19 +154,41 @@ final class Heartbeats {
   }
 
   private void add(StreamConnection c, long dueMs) {
-    schedule.add(c, dueMs);
+    if (schedule.size() == 0) {
+      schedule.advance(clock.getAsLong(), beat); // nothing to hand out: brings an idle wheel up to now
+    }
+    long lookMs = schedule.add(c, dueMs);
     stats.heartbeatTimers.increment();
-    if (timerId < 0) {
-      timerId = vertx.setPeriodic(TICK_MS, id -> tick());
+    if (!ticking && lookMs < wakeMs) {
+      arm(lookMs);
     }
   }
 
+  private void arm(long atMs) {
+    if (timerId >= 0) {
+      timers.cancel(timerId);
+    }
+    wakeMs = atMs;
+    timerId = timers.set(Math.max(1, atMs - clock.getAsLong()), this::tick);
+  }
+
   private void tick() {
-    tickNowMs = System.currentTimeMillis();
-    schedule.advance(tickNowMs, beat);
-    if (schedule.size() == 0 && timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    timerId = -1;
+    wakeMs = Long.MAX_VALUE;
+    tickNowMs = clock.getAsLong();
+    int sent;
+    ticking = true;
+    try {
+      sent = schedule.advance(tickNowMs, beat);
+    } finally {
+      ticking = false;
+      long next = schedule.nextLookMs(); // re-armed even if a stream's handling threw: the others keep their beat
+      if (next != Long.MAX_VALUE) {
+        arm(next);
+      }
+    }
+    if (sent > 0) {
+      stats.heartbeatsSent.add(sent);
     }
   }
 
@@ -129,7 +197,6 @@ final class Heartbeats {
     long now = tickNowMs;
     c.lastHeartbeatMs = now;
     schedule.add(c, nextDue(c.dueMs(), intervalMs, now)); // still counted: taken out by this tick, back in at once
-    stats.heartbeatsSent.increment();
     boolean slow;
     try {
       slow = !c.writeShared(chunk) || c.replayStalledSince(now - intervalMs);

@@ -147,6 +147,35 @@ class HeartbeatScheduleTest {
   }
 
   @Test
+  void aCallerThatAdvancesOnlyAtTheNextLookTimeHandsEveryEntryOutInTimeAndSkipsEmptyTicks() {
+    SplittableRandom random = new SplittableRandom(11);
+    HeartbeatSchedule s = new HeartbeatSchedule(TICK, 1_000, 0); // 64 slots: many entries a turn or more ahead
+    Map<Stream, Long> due = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      Stream e = new Stream();
+      long at = 1 + random.nextLong(5_000);
+      due.put(e, at);
+      long look = s.add(e, at);
+      assertTrue(look <= Math.max(at, TICK) + TICK - 1 && look > 0, "look at " + look + " for due " + at);
+    }
+    int advances = 0;
+    for (long now = s.nextLookMs(); now != Long.MAX_VALUE && advances < 10_000; now = s.nextLookMs()) {
+      long t = now;
+      s.advance(now, e -> ((Stream) e).handedAt.add(t));
+      advances++;
+    }
+    assertEquals(0, s.size());
+    assertEquals(Long.MAX_VALUE, s.nextLookMs());
+    due.forEach((e, at) -> {
+      assertEquals(1, e.handedAt.size(), "handed out once");
+      long late = e.handedAt.get(0) - at;
+      assertTrue(late >= 0 && late < TICK, "due " + at + ", handed out at " + e.handedAt.get(0));
+    });
+    // 40 entries over 5 s: far fewer looks than the 250 ticks of those 5 s (at most one early look a turn each)
+    assertTrue(advances <= 40 * 5, "advances " + advances);
+  }
+
+  @Test
   void afterAnIntervalChangeTheFirstNewHeartbeatIsOneNewIntervalAfterTheLastOne() {
     assertEquals(4_000, Heartbeats.nextAfterChange(1_000, 3_000, 2_500));
     // the new interval is shorter than the time since the last heartbeat: the next point of that grid after now
