@@ -48,7 +48,6 @@ final class Lane {
   private final WriteBatch batch = new WriteBatch();
   /** Whether the last drain turn ran a single task and left nothing behind: the lane is under light load. */
   private boolean quietTurns = true;
-  private long turns;
   /** Set when the node shuts down: no new stream starts on this lane. */
   boolean closing;
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
@@ -121,11 +120,10 @@ final class Lane {
     if (task == null) {
       return; // taken by the turn before, which found it queued behind its own tasks
     }
-    turns++;
     // A lone task after a turn that was alone too (light load: one event now and then) runs outside the batch: each
     // stream's bytes are flushed as soon as they are written, so the first stream's bytes are on their way while the
     // last one is still being written, instead of all of them waiting for the last write. Several tasks, or one right
-    // after a turn that was not alone (load), share one batch: one flush per stream for all of them.
+    // after a crowded turn (load), share one batch: one flush per stream for all of them.
     boolean batched = !(quietTurns && inbox.peek() == null);
     if (batched) {
       batch.begin();
@@ -139,12 +137,14 @@ final class Lane {
         } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
-        // A lone turn ends with its task: what arrived meanwhile goes to the next turn, batched, so that no stream
-        // is flushed twice in one turn (the lone task's flushes, then the batch's)
-        if (++n >= DRAIN_BATCH || !batched) {
+        if (++n >= DRAIN_BATCH) {
           break;
         }
         task = inbox.poll();
+        if (task != null && !batched) {
+          batched = true; // company arrived meanwhile: what follows in this turn is batched
+          batch.begin();
+        }
       }
     } finally {
       if (batched) {
@@ -155,11 +155,6 @@ final class Lane {
     if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> drain());
     }
-  }
-
-  /** Drain turns that ran tasks so far (tests). */
-  long turns() {
-    return turns;
   }
 
   /** Whether this lane's writes are being batched to the end of the current turn (tests). */
