@@ -44,6 +44,13 @@ final class Lane {
   private final Set<StreamConnection> all = new LinkedHashSet<>();
   private final RateLimitedLog slowLog = new RateLimitedLog(LOG, 10_000);
   private final List<StreamConnection> toCut = new ArrayList<>();
+  /**
+   * Set while {@link #deliver} walks a set of streams. A write there can remove a stream at once (a flush that finds
+   * the client gone fails the write, and its exception handler removes the stream), which would break the walk for
+   * every stream after it: such a stream is marked closed at once and taken out of the sets after the walk.
+   */
+  private boolean delivering;
+  private final List<StreamConnection> unlinkAfterDelivery = new ArrayList<>();
   /** The writes of one loop turn, flushed together at its end. */
   private final WriteBatch batch = new WriteBatch();
   /** Set when the node shuts down: no new stream starts on this lane. */
@@ -140,18 +147,28 @@ final class Lane {
     if (streams == null) {
       return;
     }
-    for (StreamConnection c : streams) {
-      try {
-        if (!c.send(e)) {
-          toCut.add(c);
+    int count = streams.size();
+    delivering = true;
+    try {
+      for (StreamConnection c : streams) {
+        try {
+          if (!c.send(e)) {
+            toCut.add(c);
+          }
+        } catch (RuntimeException | OutOfMemoryError ex) {
+          toCut.add(c); // no memory for this stream's copy of the frame: it resumes later, the others go on
         }
-      } catch (RuntimeException | OutOfMemoryError ex) {
-        toCut.add(c); // no memory for this stream's copy of the frame: it resumes later, the others go on
+      }
+    } finally {
+      delivering = false;
+      if (!unlinkAfterDelivery.isEmpty()) {
+        unlinkAfterDelivery.forEach(this::unlink);
+        unlinkAfterDelivery.clear();
       }
     }
     if (!e.notice && !Topics.PROBE_TOPIC.equals(e.topic)) {
-      stats.deliveries.add(streams.size());
-      stats.eventBytesWritten.add((long) e.frameLength * streams.size());
+      stats.deliveries.add(count);
+      stats.eventBytesWritten.add((long) e.frameLength * count);
       if (e.publishedAtMs > 0) {
         stats.recordPublishToWrite(System.currentTimeMillis() - e.publishedAtMs);
       }
@@ -241,17 +258,25 @@ final class Lane {
     heartbeats.stop(c);
     if (c.live) {
       expiry.remove(c);
-      all.remove(c);
       stats.liveStream(c.topics.size(), -1);
-      for (String topic : c.topics) {
-        Set<StreamConnection> set = byTopic.get(topic);
-        if (set != null && set.remove(c) && set.isEmpty()) {
-          byTopic.remove(topic);
-        }
+      if (delivering) {
+        unlinkAfterDelivery.add(c); // closed: the walk in progress skips it
+      } else {
+        unlink(c);
       }
     }
     stats.openStreams.decrement();
     stats.perAddress.release(c.peer);
+  }
+
+  private void unlink(StreamConnection c) {
+    all.remove(c);
+    for (String topic : c.topics) {
+      Set<StreamConnection> set = byTopic.get(topic);
+      if (set != null && set.remove(c) && set.isEmpty()) {
+        byTopic.remove(topic);
+      }
+    }
   }
 
   /** Ends a stream whose client does not keep up; it will resume from its last id. */
