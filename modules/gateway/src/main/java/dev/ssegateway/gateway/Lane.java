@@ -51,8 +51,10 @@ final class Lane {
    */
   private boolean delivering;
   private final List<StreamConnection> unlinkAfterDelivery = new ArrayList<>();
-  /** The writes of one loop turn, flushed together at its end. */
+  /** The writes of one loop turn under load, flushed together at its end ({@link #drain}). */
   private final WriteBatch batch = new WriteBatch();
+  /** Whether the last drain turn ran a single task and left nothing behind: the lane is under light load. */
+  private boolean quietTurns = true;
   /** Set when the node shuts down: no new stream starts on this lane. */
   boolean closing;
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
@@ -121,24 +123,50 @@ final class Lane {
 
   private void drain() {
     drainScheduled.set(false);
-    Runnable task;
+    Runnable task = inbox.poll();
+    if (task == null) {
+      return; // taken by the turn before, which found it queued behind its own tasks
+    }
+    // A lone task after a turn that was alone too (light load: one event now and then) runs outside the batch: each
+    // stream's bytes are flushed as soon as they are written, so the first stream's bytes are on their way while the
+    // last one is still being written, instead of all of them waiting for the last write. Several tasks, or one right
+    // after a crowded turn (load), share one batch: one flush per stream for all of them.
+    boolean batched = !(quietTurns && inbox.peek() == null);
+    if (batched) {
+      batch.begin();
+    }
     int n = 0;
-    batch.begin();
     try {
-      while (n++ < DRAIN_BATCH && (task = inbox.poll()) != null) {
+      while (task != null) {
         stats.laneBacklog.decrement();
         try {
           tasks.execute(task);
         } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
+        if (++n >= DRAIN_BATCH) {
+          break;
+        }
+        task = inbox.poll();
+        if (task != null && !batched) {
+          batched = true; // company arrived meanwhile: what follows in this turn is batched
+          batch.begin();
+        }
       }
     } finally {
-      batch.end();
+      if (batched) {
+        batch.end();
+      }
     }
+    quietTurns = n == 1 && inbox.isEmpty();
     if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> drain());
     }
+  }
+
+  /** Whether this lane's writes are being batched to the end of the current turn (tests). */
+  boolean batching() {
+    return batch.open();
   }
 
   /** Called once per event on this loop; a {@link EncodedEvent#notice} goes to every live stream of the lane. */

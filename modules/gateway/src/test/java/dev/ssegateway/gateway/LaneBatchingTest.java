@@ -1,0 +1,82 @@
+package dev.ssegateway.gateway;
+
+import dev.ssegateway.testsupport.TestSettings;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * At light load a lane's writes are flushed as they are written (a lone event waits for no other stream's write);
+ * under load the events of one loop turn share one batch, flushed once per stream at the turn's end.
+ */
+@ExtendWith(VertxExtension.class)
+class LaneBatchingTest {
+
+  /** Runs {@code task} on the lane and answers whether the lane batched its writes meanwhile. */
+  private static CompletableFuture<Boolean> batchedWhile(Lane lane) {
+    CompletableFuture<Boolean> seen = new CompletableFuture<>();
+    lane.post(() -> seen.complete(lane.batching()));
+    return seen;
+  }
+
+  @Test
+  void aLoneEventOnAnIdleLaneIsFlushedAsItIsWritten(Vertx vertx) throws Exception {
+    Lane lane = new Lane(vertx, vertx.getOrCreateContext(), new GatewayStats(), "n1", TestSettings.of());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(false, batchedWhile(lane).get(10, TimeUnit.SECONDS), "event " + i + " waited for a batch");
+    }
+  }
+
+  @Test
+  void eventsQueuedForOneTurnShareOneBatchAndTheNextLoneEventStillDoes(Vertx vertx) throws Exception {
+    Context loop = vertx.getOrCreateContext();
+    Lane lane = new Lane(vertx, loop, new GatewayStats(), "n1", TestSettings.of());
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    loop.runOnContext(v -> {
+      busy.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS); // the loop is busy while events queue up
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    assertTrue(busy.await(10, TimeUnit.SECONDS));
+    List<CompletableFuture<Boolean>> crowded = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      crowded.add(batchedWhile(lane));
+    }
+    release.countDown();
+    for (int i = 0; i < crowded.size(); i++) {
+      assertEquals(true, crowded.get(i).get(10, TimeUnit.SECONDS), "queued event " + i + " was not batched");
+    }
+    // right after a crowded turn the lane is still under load: a lone event is batched too
+    assertEquals(true, batchedWhile(lane).get(10, TimeUnit.SECONDS), "the event after a crowded turn");
+    // a quiet turn later, the lane is at light load again
+    assertEquals(false, batchedWhile(lane).get(10, TimeUnit.SECONDS), "a lone event after a quiet turn");
+  }
+
+  @Test
+  void anEventThatArrivesDuringALoneOneIsBatched(Vertx vertx) throws Exception {
+    Lane lane = new Lane(vertx, vertx.getOrCreateContext(), new GatewayStats(), "n1", TestSettings.of());
+    CompletableFuture<Boolean> second = new CompletableFuture<>();
+    CompletableFuture<Boolean> first = new CompletableFuture<>();
+    lane.post(() -> {
+      first.complete(lane.batching());
+      lane.post(() -> second.complete(lane.batching())); // arrives while the lone one runs
+    });
+    assertEquals(false, first.get(10, TimeUnit.SECONDS));
+    assertEquals(true, second.get(10, TimeUnit.SECONDS));
+  }
+}
