@@ -55,6 +55,7 @@ final class Lane {
   private final WriteBatch batch = new WriteBatch();
   /** Whether the last drain turn ran a single task and left nothing behind: the lane is under light load. */
   private boolean quietTurns = true;
+  private long turns;
   /** Set when the node shuts down: no new stream starts on this lane. */
   boolean closing;
   /** The lane's internal subscriber of {@link Topics#PROBE_TOPIC}: proves that events reach this lane's writes. */
@@ -127,10 +128,11 @@ final class Lane {
     if (task == null) {
       return; // taken by the turn before, which found it queued behind its own tasks
     }
+    turns++;
     // A lone task after a turn that was alone too (light load: one event now and then) runs outside the batch: each
     // stream's bytes are flushed as soon as they are written, so the first stream's bytes are on their way while the
     // last one is still being written, instead of all of them waiting for the last write. Several tasks, or one right
-    // after a crowded turn (load), share one batch: one flush per stream for all of them.
+    // after a turn that was not alone (load), share one batch: one flush per stream for all of them.
     boolean batched = !(quietTurns && inbox.peek() == null);
     if (batched) {
       batch.begin();
@@ -144,14 +146,12 @@ final class Lane {
         } catch (RuntimeException | OutOfMemoryError e) {
           LOG.error("event=lane_task_failed cause=\"{}\"", e.toString(), e);
         }
-        if (++n >= DRAIN_BATCH) {
+        // A lone turn ends with its task: what arrived meanwhile goes to the next turn, batched, so that no stream
+        // is flushed twice in one turn (the lone task's flushes, then the batch's)
+        if (++n >= DRAIN_BATCH || !batched) {
           break;
         }
         task = inbox.poll();
-        if (task != null && !batched) {
-          batched = true; // company arrived meanwhile: what follows in this turn is batched
-          batch.begin();
-        }
       }
     } finally {
       if (batched) {
@@ -162,6 +162,11 @@ final class Lane {
     if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       context.runOnContext(v -> drain());
     }
+  }
+
+  /** Drain turns that ran tasks so far (tests). */
+  long turns() {
+    return turns;
   }
 
   /** Whether this lane's writes are being batched to the end of the current turn (tests). */
