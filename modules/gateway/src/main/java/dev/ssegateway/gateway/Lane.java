@@ -248,6 +248,9 @@ final class Lane {
       c.response.reset();
       return;
     }
+    if (c.closed) {
+      return; // its first write found the client gone and the write's exception handler already removed it
+    }
     c.live = true;
     all.add(c);
     stats.liveStream(c.topics.size(), 1);

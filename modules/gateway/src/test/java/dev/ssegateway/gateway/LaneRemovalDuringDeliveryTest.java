@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LaneRemovalDuringDeliveryTest {
 
   /** A stream's socket: records the ids of the events written; {@code onWrite} runs inside each write. */
-  private static final class Socket implements StreamTarget {
+  private static class Socket implements StreamTarget {
     final List<Long> seqs = new ArrayList<>();
     Runnable onWrite = () -> { };
 
@@ -86,6 +86,35 @@ class LaneRemovalDuringDeliveryTest {
       assertEquals(List.of(1L, 2L), sockets.get(1).seqs, "a removed stream gets nothing more");
       assertEquals(List.of(1L, 2L, 3L), sockets.get(2).seqs, "the stream after the removed one gets every event");
       assertEquals(List.of(1L, 2L, 3L), sockets.get(3).seqs);
+      ctx.completeNow();
+    }));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aStreamRemovedByItsFirstWriteDoesNotStayInTheLane(Vertx vertx, VertxTestContext ctx) {
+    GatewaySettings settings = TestSettings.of();
+    Context loop = vertx.getOrCreateContext();
+    loop.runOnContext(v -> ctx.verify(() -> {
+      GatewayStats stats = new GatewayStats();
+      Lane lane = new Lane(vertx, loop, stats, "n1", settings);
+      StreamConnection[] gone = new StreamConnection[1];
+      // the client is gone before its hello: the first write fails and its exception handler removes the stream
+      StreamConnection c = new StreamConnection(new Socket() {
+        @Override
+        public void write(Buffer bytes) {
+          lane.remove(gone[0]);
+        }
+      }, Set.of("t"), "peer");
+      gone[0] = c;
+      lane.start(c, new ResumePlan(Cursor.EMPTY, List.of(), null, null), settings);
+      assertEquals(0, lane.size(), "a stream removed by its first write is not live");
+      assertEquals(0, stats.heartbeatTimers.sum(), "and has no heartbeat scheduled");
+      Socket other = new Socket();
+      lane.start(new StreamConnection(other, Set.of("t"), "peer2"), new ResumePlan(Cursor.EMPTY, List.of(), null, null),
+          settings);
+      lane.deliver(event(1));
+      assertEquals(List.of(1L), other.seqs);
       ctx.completeNow();
     }));
   }
