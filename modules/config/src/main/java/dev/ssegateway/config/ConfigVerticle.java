@@ -139,9 +139,10 @@ public final class ConfigVerticle extends VerticleBase {
     status.pendingRestart(keys(pending));
     String needsRestart = pending.isEmpty() ? "" : " needs_restart=" + diff(pending, current, wanted);
     if (!next.equals(current)) {
-      apply(next, Source.FILE);
+      // logged before it takes effect: whoever sees the new settings (or the status) also finds the line
       LOG.info("event=config_accepted source=file changed={}{}", diff(next.changedFrom(current), current, next),
           needsRestart);
+      apply(next, Source.FILE);
     } else if (pendingChanged && !pending.isEmpty()) {
       LOG.warn("event=config_needs_restart source=file{}", needsRestart);
     } else if (wasBroken) {
@@ -167,9 +168,9 @@ public final class ConfigVerticle extends VerticleBase {
   }
 
   private void reportFileProblem(FileProblem problem) {
-    status.rejected(new Rejection(Instant.now(), Source.FILE, problem.error(), problem.describe(), problem.toJson()));
     LOG.warn("event=config_rejected source=file file={} error={} problem=\"{}\" kept=settings_in_force",
         confFile, problem.error(), problem.describe());
+    status.rejected(new Rejection(Instant.now(), Source.FILE, problem.error(), problem.describe(), problem.toJson()));
   }
 
   private void fileReadable() {
@@ -205,8 +206,8 @@ public final class ConfigVerticle extends VerticleBase {
       return;
     }
     if (!changed.isEmpty()) {
-      apply(next, Source.ADMIN);
       LOG.info("event=config_accepted source=admin changed={}", diff(changed, current, next));
+      apply(next, Source.ADMIN);
       JsonObject flat = new JsonObject();
       changed.forEach(s -> flat.put(s.key(), next.toJson().getValue(s.key())));
       vertx.eventBus().publish(BusAddresses.SETTINGS_CLUSTER,
@@ -238,8 +239,8 @@ public final class ConfigVerticle extends VerticleBase {
       return;
     }
     if (!changed.isEmpty()) {
-      apply(next, Source.CLUSTER);
       LOG.info("event=config_accepted source=cluster origin={} changed={}", from, diff(changed, current, next));
+      apply(next, Source.CLUSTER);
     }
   }
 
@@ -264,7 +265,6 @@ public final class ConfigVerticle extends VerticleBase {
   }
 
   private void refuse(Source source, String error, String message, JsonArray problems) {
-    status.rejected(new Rejection(Instant.now(), source, error, message, problems));
     if (source == Source.FILE) {
       LOG.warn("event=config_rejected source=file file={} error={} problem=\"{}\" kept=settings_in_force",
           confFile, error, message.replace('"', '\''));
@@ -272,6 +272,7 @@ public final class ConfigVerticle extends VerticleBase {
       LOG.warn("event=config_rejected source={} error={} problem=\"{}\" kept=settings_in_force",
           source.name().toLowerCase(java.util.Locale.ROOT), error, message.replace('"', '\''));
     }
+    status.rejected(new Rejection(Instant.now(), source, error, message, problems));
   }
 
   private static JsonArray problems(SettingsException e) {

@@ -176,8 +176,10 @@ class SecretMaskTest {
         .compose(n -> Await.until(vertx, () -> "invalid_json".equals(n.status().lastRejected().error()), 10_000,
             () -> "the broken file").map(n))
         .compose(n -> n.save(TestNode.conf(new JsonObject().put("admin.token", "file2-" + MARK))).map(n))
-        .compose(n -> Await.until(vertx, () -> ("file2-" + MARK).equals(n.settings().get(GatewaySettings.ADMIN_TOKEN)),
-            10_000, () -> "the accepted file").map(n))
+        // the loop that reads the file applies the settings and then logs: wait for both, not for the first alone
+        .compose(n -> Await.until(vertx, () -> ("file2-" + MARK).equals(n.settings().get(GatewaySettings.ADMIN_TOKEN))
+            && log.lines().stream().anyMatch(l -> l.contains("event=config_accepted") && l.contains("admin.token")),
+            10_000, () -> "the accepted file and its log line: " + log.lines()).map(n))
         .compose(n -> check(() -> {
           assertTrue(log.lines().stream().anyMatch(l -> l.contains("event=config_rejected") && l.contains("admin.token")),
               "the refusal is logged, naming the key: " + log.lines());
