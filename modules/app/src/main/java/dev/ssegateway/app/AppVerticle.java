@@ -13,6 +13,8 @@ import dev.ssegateway.gateway.Gateway;
 import dev.ssegateway.gateway.HealthOptions;
 import dev.ssegateway.gateway.Routes;
 import dev.ssegateway.publisher.EventPublisher;
+import dev.ssegateway.publisher.GatewayRole;
+import dev.ssegateway.publisher.HighWaterUnknownException;
 import dev.ssegateway.publisher.IngestPublisher;
 import dev.ssegateway.publisher.OriginClaim;
 import dev.ssegateway.publisher.TickerPublisher;
@@ -91,12 +93,21 @@ public final class AppVerticle extends VerticleBase {
           settings.get(GatewaySettings.NODE_ID).isEmpty() ? "random" : "set", overrides.variables().size());
     }
     LiveSettings live = LiveSettings.create(settings);
+    if (clusterManager != null && !GatewayRole.announced(clusterManager.getNodeInfo())) {
+      return Future.failedFuture(new StartupFailure("this clustered Vert.x does not announce a gateway in its cluster "
+          + "node info: build it with GatewayRole.announce(eventBusOptions) before deploying the gateway (a joining "
+          + "origin must not read this gateway's missing answer as 'seen nothing'; docs/cluster.md 'Sequences across "
+          + "restarts')"));
+    }
     return answerOriginSeq()
         .compose(v -> EventPublisher.join(vertx, clusterManager, node, clock, () -> live.current().maxEventBytes()))
         .onFailure(e -> {
           if (e instanceof OriginClaim.TakenException taken) {
             LOG.error("event=node_id_taken node={} holder=\"{}\" message=\"{}\"", node, taken.holder(),
                 taken.getMessage());
+          } else if (e instanceof HighWaterUnknownException unknown) {
+            LOG.error("event=origin_seq_unknown node={} member={} message=\"{}\"", node, unknown.member(),
+                unknown.getMessage());
           }
         })
         .compose(p -> {

@@ -4,6 +4,8 @@ import dev.ssegateway.config.ConfigVerticle;
 import dev.ssegateway.config.EnvOverrides;
 import dev.ssegateway.core.SettingsException;
 import dev.ssegateway.gateway.MetricLabels;
+import dev.ssegateway.publisher.GatewayRole;
+import dev.ssegateway.publisher.HighWaterUnknownException;
 import dev.ssegateway.publisher.OriginClaim;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
@@ -121,12 +123,18 @@ public final class GatewayLauncher extends VertxApplication {
       return fromEnv == e.problems().size() ? "in the environment" : file + " and the environment";
     }
 
-    /** The clustered event bus binds where Hazelcast does (loopback by default), never on all interfaces. */
+    /**
+     * The clustered event bus binds where Hazelcast does (loopback by default), never on all interfaces, and the node
+     * announces its gateway in its cluster node info ({@link GatewayRole}, kept beside any {@code -options} metadata).
+     */
     @Override
     public void beforeStartingVertx(HookContext context) {
       EventBusOptions eventBus = context.vertxOptions().getEventBusOptions();
       if (eventBus.getHost() == null) {
         eventBus.setHost(ClusterConfig.eventBusHost());
+      }
+      if (clusterManager != null) {
+        GatewayRole.announce(eventBus);
       }
     }
 
@@ -152,12 +160,13 @@ public final class GatewayLauncher extends VertxApplication {
     }
 
     /**
-     * A node_id held by a live member was already reported in one {@code event=node_id_taken} line: exit 1 now
+     * A node_id held by a live member, or a member that never told its high water of this origin, was already reported
+     * in one {@code event=node_id_taken} / {@code event=origin_seq_unknown} line: exit 1 now
      * (the shutdown hook leaves the cluster) instead of the launcher's stack trace repeating it.
      */
     @Override
     public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
-      if (t instanceof OriginClaim.TakenException) {
+      if (t instanceof OriginClaim.TakenException || t instanceof HighWaterUnknownException) {
         System.exit(1);
       }
       if (t instanceof AppVerticle.StartupFailure f) {

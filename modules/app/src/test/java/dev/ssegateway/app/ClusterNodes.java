@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.ssegateway.core.Cursor;
 import dev.ssegateway.publisher.EventPublisher;
+import dev.ssegateway.publisher.GatewayRole;
 
 /**
  * Clustered nodes in one JVM for tests, each a real {@link AppVerticle} on its own clustered Vert.x, built
@@ -82,7 +83,7 @@ final class ClusterNodes implements AutoCloseable {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 2))
         .mergeIn(conf == null ? new JsonObject() : conf, true);
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(eventBus))
+        .with(new VertxOptions().setEventBusOptions(GatewayRole.announce(eventBus)))
         .withClusterManager(manager)
         .buildClustered()
         .compose(vertx -> {
@@ -125,6 +126,14 @@ final class ClusterNodes implements AutoCloseable {
   final List<Member> members = new ArrayList<>();
 
   Future<Member> member() {
+    return member(false);
+  }
+
+  /**
+   * A bare clustered Vert.x of this run's cluster that announces a gateway in its node info ({@link GatewayRole}) when
+   * {@code announcesGateway}, as a gateway node does, but runs none: the test plays its answers.
+   */
+  Future<Member> member(boolean announcesGateway) {
     Config config;
     try {
       config = hazelcastConfig();
@@ -133,7 +142,9 @@ final class ClusterNodes implements AutoCloseable {
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(config);
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .with(new VertxOptions().setEventBusOptions(announcesGateway
+            ? GatewayRole.announce(new EventBusOptions().setHost("127.0.0.1").setPort(0))
+            : new EventBusOptions().setHost("127.0.0.1").setPort(0)))
         .withClusterManager(manager)
         .buildClustered()
         .map(vertx -> {

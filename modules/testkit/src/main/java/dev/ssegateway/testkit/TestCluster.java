@@ -3,6 +3,7 @@ package dev.ssegateway.testkit;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.XmlConfigBuilder;
 import dev.ssegateway.core.Cursor;
+import dev.ssegateway.publisher.GatewayRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -78,8 +79,10 @@ public final class TestCluster implements AfterEachCallback {
       return Future.failedFuture(e);
     }
     JsonObject nodeConf = new JsonObject().put("node_id", name).mergeIn(conf == null ? new JsonObject() : conf, true);
+    // a gateway node announces itself in its cluster node info, as the launcher's nodes do (GatewayRole)
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .with(new VertxOptions().setEventBusOptions(GatewayRole.announce(
+            new EventBusOptions().setHost("127.0.0.1").setPort(0))))
         .withClusterManager(manager)
         .buildClustered()
         .compose(vertx -> TestGateway.start(vertx, nodeConf, manager)
