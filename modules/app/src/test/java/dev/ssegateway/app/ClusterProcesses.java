@@ -23,12 +23,12 @@ abstract class ClusterProcesses extends GatewayProcesses {
     return started(GatewayProcess.startClusterNode(dir, node, clusterName, conf));
   }
 
-  /** POSTs {@code data} to {@code /publish/<topic>} on {@code port}; the answer's status. */
+  /** POSTs {@code data} to {@code /publish/<topic>} on {@code port}; the answer's status, once its body is read. */
   Future<Integer> publish(int port, String topic, String data) {
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
             .setURI("/publish/" + topic).putHeader("Content-Type", "text/plain"))
         .compose(r -> r.send(Buffer.buffer(data)))
-        .map(r -> r.statusCode());
+        .compose(r -> r.body().map(b -> r.statusCode()));
   }
 
   /** Publishes probes {@code label} on {@code port} until {@code stream} has seen one: the bus path to it is up. */

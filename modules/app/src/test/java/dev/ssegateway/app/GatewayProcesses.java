@@ -2,6 +2,8 @@ package dev.ssegateway.app;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +31,12 @@ abstract class GatewayProcesses {
   @BeforeEach
   void startClient() {
     vertx = Vertx.vertx();
-    client = vertx.createHttpClient();
+    client = vertx.createHttpClient(new HttpClientOptions(), clientPool());
+  }
+
+  /** The pool of {@link #client}: Vert.x's default unless a test needs more connections per node. */
+  PoolOptions clientPool() {
+    return new PoolOptions();
   }
 
   @AfterEach

@@ -8,27 +8,16 @@ import dev.ssegateway.core.Cursor;
 import dev.ssegateway.testsupport.SseTestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to 240 ms); every timer due and every {@code hello} that arrived during a stall is handled at its end, in the same
  * 100 ms. Those times are printed beside the planned ones, with the loops' worst lag.
  */
-class NodeCrashIT {
+class NodeCrashIT extends ClusterProcesses {
 
   private static final int CLIENTS = 300;
   private static final int EVENTS = 3000;
@@ -62,13 +51,7 @@ class NodeCrashIT {
   private static final int KILL_AFTER = 1000;
   private static final String TOPIC = "crash";
 
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private HttpClient http;
-  private final List<GatewayProcess> processes = new ArrayList<>();
   private final List<SseClient> clients = new ArrayList<>();
-  private final String clusterName = "sse-crash-" + UUID.randomUUID().toString().substring(0, 8);
 
   /** One client: how many times it saw each counter, the origin order, its state changes. */
   private static final class Traced {
@@ -113,53 +96,25 @@ class NodeCrashIT {
     }
   }
 
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-    http = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(16));
+  /** The publishes at 200/s to one node keep up to 16 connections (the fixture's default pool has 5). */
+  @Override
+  PoolOptions clientPool() {
+    return new PoolOptions().setHttp1MaxSize(16);
   }
 
+  /** The clients go first, so that none tries to reconnect while the fixture stops the processes. */
   @AfterEach
-  void tearDown() throws Exception {
-    try {
-      List<Future<Void>> closing = new ArrayList<>();
-      clients.forEach(c -> closing.add(c.close()));
-      Future.join(closing).await(30, TimeUnit.SECONDS);
-    } finally {
-      try {
-        for (GatewayProcess p : processes) {
-          p.close();
-        }
-      } finally {
-        vertx.close().await(20, TimeUnit.SECONDS);
-      }
-    }
+  void closeClients() throws Exception {
+    List<Future<Void>> closing = new ArrayList<>();
+    clients.forEach(c -> closing.add(c.close()));
+    Future.join(closing).await(30, TimeUnit.SECONDS);
   }
 
   private GatewayProcess start(String node) throws Exception {
-    GatewayProcess p = GatewayProcess.startClusterNode(dir, node, clusterName, new JsonObject()
+    return startNode(node, new JsonObject()
         .put("heartbeat_ms", 2000)
         .put("retry_ms", 500)
         .put("history", new JsonObject().put("max_events", 10_000)));
-    processes.add(p);
-    return p;
-  }
-
-  private Future<Integer> publish(int port, String topic, String data) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-            .setURI("/publish/" + topic).putHeader("Content-Type", "text/plain"))
-        .compose(r -> r.send(Buffer.buffer(data)))
-        .compose(r -> r.body().map(b -> r.statusCode()));
-  }
-
-  /** Publishes probes on {@code port} until {@code stream} has seen one: the bus path is up. */
-  private void awaitPath(int port, SseTestClient stream, String label) throws Exception {
-    long timer = vertx.setPeriodic(200, id -> publish(port, "probe", label));
-    try {
-      stream.await(fs -> fs.stream().anyMatch(f -> f.data().equals(label))).await(60, TimeUnit.SECONDS);
-    } finally {
-      vertx.cancelTimer(timer);
-    }
   }
 
   private void until(BooleanSupplier condition, long timeoutMs, Supplier<String> what) throws Exception {
@@ -255,8 +210,8 @@ class NodeCrashIT {
     GatewayProcess n3 = start("n3");
     int p2 = n2.awaitReady(120_000);
     int p3 = n3.awaitReady(120_000);
-    SseTestClient probe2 = SseTestClient.open(http, p2, "/events?topic=probe").await(10, TimeUnit.SECONDS);
-    SseTestClient probe3 = SseTestClient.open(http, p3, "/events?topic=probe").await(10, TimeUnit.SECONDS);
+    SseTestClient probe2 = SseTestClient.open(client, p2, "/events?topic=probe").await(10, TimeUnit.SECONDS);
+    SseTestClient probe3 = SseTestClient.open(client, p3, "/events?topic=probe").await(10, TimeUnit.SECONDS);
     awaitPath(p1, probe2, "formed-2");
     awaitPath(p1, probe3, "formed-3");
     long formedMs = ms(t0, System.nanoTime());
