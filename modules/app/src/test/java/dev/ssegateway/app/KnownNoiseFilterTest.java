@@ -35,6 +35,13 @@ class KnownNoiseFilterTest {
     assertEquals("io.vertx.core.net.impl.ConnectionBase", KnownNoiseFilter.CONNECTION_BASE, "the logger Vert.x logs a reset with");
     assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR, "Connection reset"));
     assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR, "Connection reset by peer"));
+    // the native transport's (epoll) wording, seen on a survivor when a member was killed
+    assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR,
+        "recvAddress(..) failed with error(-104): Connection reset by peer"));
+    assertEquals(FilterReply.DENY, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR,
+        "readAddress(..) failed with error(-104): Connection reset by peer"));
+    assertEquals(FilterReply.NEUTRAL, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR,
+        "recvAddress(..) failed with error(-12): Cannot allocate memory"));
     assertEquals(FilterReply.NEUTRAL, decide(KnownNoiseFilter.CONNECTION_BASE, Level.ERROR,
         "javax.net.ssl.SSLHandshakeException: no cipher suites in common"));
     assertEquals(FilterReply.NEUTRAL, decide("some.other.Logger", Level.ERROR, "Connection reset"));
