@@ -17,7 +17,7 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
  */
 public final class ExpectedFailureStacks extends ThrowableHandlingConverter {
 
-  static final String CLUSTERED_EVENT_BUS = "io.vertx.core.eventbus.impl.clustered.ClusteredEventBus";
+  static final String CLUSTERED_EVENT_BUS = dev.ssegateway.gateway.VertxInternals.CLUSTERED_EVENT_BUS_LOGGER;
   static final String CONNECT_FAILED = "Connecting to server ";
 
   private final ExtendedThrowableProxyConverter stack = new ExtendedThrowableProxyConverter();
