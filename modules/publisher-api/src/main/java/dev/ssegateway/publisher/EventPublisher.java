@@ -55,7 +55,7 @@ public final class EventPublisher implements Shareable {
 
   private final Vertx vertx;
   private final String origin;
-  private final Context sender;
+  private final BusOutbox outbox;
   private final Clock clock;
   private final OriginClaim claim;
   /** The highest seq of this origin the live members had seen when it started (0 for none, or not asked). */
@@ -74,7 +74,8 @@ public final class EventPublisher implements Shareable {
     }
     this.vertx = vertx;
     this.origin = origin;
-    this.sender = vertx.getOrCreateContext();
+    Context sender = vertx.getOrCreateContext();
+    this.outbox = new BusOutbox(vertx, sender, body -> vertx.eventBus().publish(BusAddresses.EVENTS, body));
     this.clock = clock;
     this.claim = claim;
     this.seq = Math.max(clock.millis() * 1000L, above);
@@ -229,8 +230,8 @@ public final class EventPublisher implements Shareable {
       // Lone surrogates and NUL become U+FFFD (documented in docs/protocol.md, "Bad events"): such a string is accepted, and
       // what goes on the bus is valid UTF-8 that a clustered bus can encode.
       event = new Event(topic, type, Utf8.normalize(data), origin, ++seq, clock.millis(), mark(seq));
-      // The sender context runs tasks in submission order, so bus order equals seq order.
-      sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
+      // The outbox puts events on the bus from one context in the order handed in, so bus order equals seq order.
+      outbox.send(event.toBus());
     }
     return Future.succeededFuture(event.idText());
   }
@@ -244,7 +245,7 @@ public final class EventPublisher implements Shareable {
     synchronized (this) {
       Event event = new Event(Topics.PROBE_TOPIC, Topics.PROBE_TYPE, data, origin, ++seq, clock.millis(),
           mark(seq));
-      sender.runOnContext(v -> vertx.eventBus().publish(BusAddresses.EVENTS, event.toBus()));
+      outbox.send(event.toBus());
     }
   }
 
