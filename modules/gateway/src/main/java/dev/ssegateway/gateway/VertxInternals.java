@@ -58,14 +58,31 @@ import java.util.function.LongConsumer;
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
  * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer} (also when
- * {@code Http1xOrH2CHandler} picks HTTP/1.x). A renamed handler
+ * {@code Http1xOrH2CHandler} picks HTTP/1.x), and {@link #H2C_UPGRADE} ({@code "h2c"}, set in
+ * {@code configureHttp1OrH2CUpgradeHandler}) for {@code io.vertx.core.http.impl.Http1xUpgradeToH2CHandler}, in front
+ * of which {@link FirstRequest} shows the first request to {@link H2cUpgrade}. A renamed handler
  * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
- * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
+ * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them); a renamed {@code "h2c"} fails
+ * {@code SelfAnsweredRefusalsTest} (an unservable upgrade gets Vert.x's empty 400 again).</li>
+ * <li>What {@code Http1xUpgradeToH2CHandler} upgrades, which {@link H2cUpgrade} mirrors to decline the rest: a first
+ * request whose {@code Upgrade} is {@code h2c} ({@code headers().contains(UPGRADE, "h2c", true)}, the same call
+ * {@link FirstRequest} makes), whose first {@code Connection} field names {@code Upgrade} and {@code HTTP2-Settings}
+ * (tokens split at commas, spaces dropped, any case) and whose {@code HTTP2-Settings} decodes
+ * ({@code HttpUtils.decodeSettings}: {@code java.util.Base64} URL decoder, 6 bytes per setting, Netty's
+ * {@code Http2Settings.put} range check); it does not look at the request's decoder result. Anything else that asks
+ * for h2c it answers with an empty 400 and leaves the connection open. If Vert.x accepts less,
+ * {@code SelfAnsweredRefusalsTest} sees its empty 400; if it accepts more, nothing fails (such an upgrade is
+ * declined, served over HTTP/1.1).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
  * {@link #requestDecoder} for {@link FramingDecoder}'s check: Netty drops {@code Content-Length} while decoding a
  * request that also has {@code Transfer-Encoding}, before any handler after the decoder sees it, and a plain Netty
  * decoder would not build the request with the headers implementation ({@code HeadersMultiMap}) and limits Vert.x's
- * server expects. Fails if it breaks: {@code AmbiguousFramingTest}; also exercised by every HTTP test.</li>
+ * server expects. Fails if it breaks: {@code AmbiguousFramingTest}; also exercised by every HTTP test. A body the
+ * decoder cannot read (an {@code HttpContent} whose decoder result failed) makes Vert.x's
+ * {@code Http1xServerConnection} close the connection without an answer; the decoder keeps it from Vert.x and hands it
+ * to the gate, which answers it ({@code SelfAnsweredRefusalsTest.aBrokenChunkedBody...}). A request line naming
+ * another version than HTTP/1.0 or 1.1 would get an empty 501 from {@code Http1xServerRequestHandler}
+ * ({@code request.version()} null); {@link FramingDecoder} refuses it first ({@code SelfAnsweredRefusalsTest}).</li>
  * <li>{@code io.vertx.core.internal.buffer.BufferInternal.buffer(ByteBuf)} (exported "internal" API): a Vert.x
  * {@link Buffer} over a shared chunk's memory without a copy, for writes that go through Vert.x (before the
  * hand-over, non-direct streams); the public {@code Buffer.buffer(...)} factories all copy. Exercised (bytes

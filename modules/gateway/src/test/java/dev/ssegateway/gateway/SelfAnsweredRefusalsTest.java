@@ -171,6 +171,9 @@ class SelfAnsweredRefusalsTest {
       JsonObject refusal = assertRefusedAndClosed(vertx, port, chunked + body, 400, "bad_request");
       assertTrue(refusal.getString("message").contains("chunked"), refusal.encode());
     }
+    // a trailer over limits.max_header_bytes (8192 by default)
+    assertRefusedAndClosed(vertx, port, chunked + "5\r\nhello\r\n0\r\nX-Trailer: " + "t".repeat(9000) + "\r\n\r\n",
+        431, "headers_too_large");
     assertEquals(0, bodies.get(), "no broken body reached the handler");
     // a well-formed chunked body (with a chunk extension) is still read
     assertEquals(202, send(vertx, port, chunked + "5;x=y\r\nhello\r\n0\r\n\r\n", false).status());
