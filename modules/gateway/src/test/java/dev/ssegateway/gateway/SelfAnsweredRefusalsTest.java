@@ -14,12 +14,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What a client sends that Vert.x or Netty would answer by themselves, before any handler of ours, on the default
- * configuration (HTTP/1.1 with cleartext HTTP/2 beside it): each such input, sent as raw bytes over a socket, gets a
+ * configuration (HTTP/1.1 with cleartext HTTP/2 beside it; HTTP/2 over TLS too): each such input, sent as raw bytes over a socket, gets a
  * status line, {@code Content-Type: application/json} and a JSON body {@code {"error","message"}} naming the problem,
  * and the connection is closed where its framing can no longer be trusted. An {@code Upgrade: h2c} that cannot be
  * served is declined and the request served over HTTP/1.1. Refusals covered elsewhere: 404/405/400 of the router, 414
@@ -46,6 +49,8 @@ class SelfAnsweredRefusalsTest {
   private static final String UPGRADE = "GET /health/live HTTP/1.1\r\n" + HOST + "Upgrade: h2c\r\n";
   private static final String CONNECTION_UPGRADE = "Connection: Upgrade, HTTP2-Settings\r\n";
   private static final long WAIT_MS = 10_000;
+  private static final String CERT = Path.of("src/test/resources/tls/cert.pem").toAbsolutePath().toString();
+  private static final String KEY = Path.of("src/test/resources/tls/key.pem").toAbsolutePath().toString();
 
   /** The port of a gateway on the defaults with a publish route that counts the bodies it received. */
   private static int deploy(Vertx vertx, AtomicInteger bodies) {
@@ -244,17 +249,31 @@ class SelfAnsweredRefusalsTest {
   @Test
   void overH2cPriorKnowledgeConnectAndUnknownMethodsGetJson405AndAMissingAuthorityJson400(Vertx vertx) {
     int port = deploy(vertx, new AtomicInteger());
-    assertH2Json(vertx, port, new DefaultHttp2Headers().method("CONNECT").authority("a:443"), 405,
-        "method_not_allowed");
-    assertH2Json(vertx, port, new DefaultHttp2Headers().method("BREW").scheme("http").path("/events?topic=a")
-        .authority("a"), 405, "method_not_allowed");
-    assertH2Json(vertx, port, new DefaultHttp2Headers().method("GET").scheme("http").path("/health/live"), 400,
-        "bad_request");
+    assertHttp2Refusals(vertx, port, new NetClientOptions());
   }
 
-  /** Sends {@code headers} as the one request of an HTTP/2 prior-knowledge connection; asserts a JSON answer. */
-  private static void assertH2Json(Vertx vertx, int port, Http2Headers headers, int status, String code) {
-    NetClient client = vertx.createNetClient(); // held to the end: a collected client closes its connections
+  @Test
+  void overHttp2WithTlsConnectAndUnknownMethodsGetJson405AndAMissingAuthorityJson400(Vertx vertx) {
+    int port = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("tls.cert_file", CERT)
+        .put("tls.key_file", KEY)), "n").await().port();
+    assertHttp2Refusals(vertx, port, new NetClientOptions().setSsl(true).setUseAlpn(true)
+        .setHostnameVerificationAlgorithm("HTTPS").setApplicationLayerProtocols(List.of("h2"))
+        .setTrustOptions(new PemTrustOptions().addCertPath(CERT)));
+  }
+
+  private static void assertHttp2Refusals(Vertx vertx, int port, NetClientOptions options) {
+    assertH2Json(vertx, port, options, new DefaultHttp2Headers().method("CONNECT").authority("a:443"), 405,
+        "method_not_allowed");
+    assertH2Json(vertx, port, options, new DefaultHttp2Headers().method("BREW").scheme("http")
+        .path("/events?topic=a").authority("a"), 405, "method_not_allowed");
+    assertH2Json(vertx, port, options, new DefaultHttp2Headers().method("GET").scheme("http").path("/health/live"),
+        400, "bad_request");
+  }
+
+  /** Sends {@code headers} as the one request of an HTTP/2 connection (TLS per {@code options}); asserts JSON. */
+  private static void assertH2Json(Vertx vertx, int port, NetClientOptions options, Http2Headers headers, int status,
+                                   String code) {
+    NetClient client = vertx.createNetClient(options); // held to the end: a collected client closes its connections
     NetSocket socket = client.connect(port, "127.0.0.1").await();
     AtomicReference<Buffer> pending = new AtomicReference<>(Buffer.buffer());
     AtomicReference<Http2Headers> responseHeaders = new AtomicReference<>();
