@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 
@@ -38,12 +39,15 @@ public final class RawHttp {
   }
 
   private final Vertx vertx;
+  /** Held while the connection is: Vert.x closes a client's connections once the client is garbage collected. */
+  private final NetClient client;
   private final NetSocket socket;
   private final StringBuilder received = new StringBuilder();
   private final Promise<Void> closed = Promise.promise();
 
-  private RawHttp(Vertx vertx, NetSocket socket) {
+  private RawHttp(Vertx vertx, NetClient client, NetSocket socket) {
     this.vertx = vertx;
+    this.client = client;
     this.socket = socket;
     socket.handler(b -> {
       synchronized (received) {
@@ -54,8 +58,8 @@ public final class RawHttp {
   }
 
   public static Future<RawHttp> connect(Vertx vertx, int port) {
-    return vertx.createNetClient(new NetClientOptions().setConnectTimeout(10_000)).connect(port, "127.0.0.1")
-        .map(s -> new RawHttp(vertx, s));
+    NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(10_000));
+    return client.connect(port, "127.0.0.1").map(s -> new RawHttp(vertx, client, s));
   }
 
   /**

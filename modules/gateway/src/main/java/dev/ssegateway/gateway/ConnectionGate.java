@@ -44,7 +44,8 @@ import java.util.Set;
  * These hold from accept, before any byte is read, for HTTP/1.x and HTTP/2 connections alike, cleartext HTTP/2
  * (h2c) included: the gate's server ({@link #createServer}) tells it of each connection at accept. Lives on its
  * instance's event loop; the counts it shares with the other instances are {@link GatewayStats}'. The request decoder
- * of each HTTP/1.x connection is a {@link FramingDecoder}.
+ * of each HTTP/1.x connection is a {@link FramingDecoder}; the first request of a cleartext one asking for
+ * {@code Upgrade: h2c} goes through {@link H2cUpgrade}.
  */
 final class ConnectionGate {
 
@@ -114,9 +115,28 @@ final class ConnectionGate {
 
       @Override
       public io.netty.channel.ChannelHandler http1Decoder() {
-        return FramingDecoder.create(options);
+        return FramingDecoder.create(options, ConnectionGate.this::brokenBody);
+      }
+
+      @Override
+      public void h2cUpgrade(io.netty.handler.codec.http.HttpRequest request) {
+        H2cUpgrade.declineUnservable(request);
       }
     });
+  }
+
+  /**
+   * The body of the request being read on {@code channel} could not be decoded: that request gets a JSON refusal when
+   * its answer has not begun, and the connection is closed.
+   */
+  private void brokenBody(Channel channel, Throwable cause) {
+    Tracked t = tracked.get(channel);
+    HttpServerRequest request = t == null ? null : t.current;
+    if (request != null && !request.isEnded()) { // else the broken body's request is not ours yet, or a stream's
+      HttpRefusals.brokenBody(request, cause, stats);
+    } else {
+      channel.close();
+    }
   }
 
   /** Admits or closes {@code channel}, just accepted (on this instance's event loop). */

@@ -3,6 +3,7 @@ package dev.ssegateway.gateway;
 import dev.ssegateway.core.HttpErrors;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -15,8 +16,9 @@ import java.util.List;
 /**
  * The refusals that Vert.x and vertx-web make on their own, in the documented format: a status and a JSON body
  * {@code {"error","message"}} instead of an HTML page, plain text or an empty body. Covers requests the HTTP
- * decoder refuses before any route (414, 431, 400 for a malformed or ambiguously framed request: the connection
- * is closed after the answer) and the router's own failures (404 unknown path, 405, 400 bad percent-encoding or
+ * decoder refuses before any route (414, 431, 505 for a version other than HTTP/1.x, 400 for a malformed or
+ * ambiguously framed request or chunked body: the connection is closed after the answer), a {@code CONNECT} (405)
+ * and the router's own failures (404 unknown path, 405, 400 bad percent-encoding or
  * missing {@code Host}, 403 CORS refusal, 500). A client can cause these at will, so they are logged at most
  * once per cause and window ({@link RateLimitedLog}).
  */
@@ -41,7 +43,18 @@ final class HttpRefusals {
 
   /** For {@code HttpServer#invalidRequestHandler}: the request the decoder could not read; answers and closes. */
   static void invalidRequest(HttpServerRequest request, GatewayStats stats) {
-    Throwable cause = request.decoderResult().cause();
+    refuseUnreadable(request, request.decoderResult().cause(), false, stats);
+  }
+
+  /**
+   * For a request whose body the decoder could not read (a malformed chunk, {@link FramingDecoder}): answers it when
+   * its response has not begun, and closes the connection either way.
+   */
+  static void brokenBody(HttpServerRequest request, Throwable cause, GatewayStats stats) {
+    refuseUnreadable(request, cause, true, stats);
+  }
+
+  private static void refuseUnreadable(HttpServerRequest request, Throwable cause, boolean body, GatewayStats stats) {
     int status;
     String code;
     String message;
@@ -52,20 +65,31 @@ final class HttpRefusals {
     } else if (cause instanceof TooLongHttpHeaderException) {
       status = 431;
       code = "headers_too_large";
-      message = "the request headers are larger than limits.max_header_bytes";
+      message = body ? "the chunked body's trailer is larger than limits.max_header_bytes"
+          : "the request headers are larger than limits.max_header_bytes";
+    } else if (cause instanceof FramingDecoder.UnsupportedVersion) {
+      status = 505;
+      code = "http_version_not_supported";
+      message = cause.getMessage();
+    } else if (cause instanceof FramingDecoder.AmbiguousFraming) {
+      status = 400;
+      code = "ambiguous_framing";
+      message = cause.getMessage();
     } else {
       status = 400;
-      code = cause instanceof FramingDecoder.AmbiguousFraming ? "ambiguous_framing" : "bad_request";
-      message = cause instanceof FramingDecoder.AmbiguousFraming ? cause.getMessage()
-          : "the request could not be parsed as HTTP/1.1: "
-              + echo(String.valueOf(cause == null ? "?" : cause.getMessage()));
+      code = "bad_request";
+      String detail = echo(String.valueOf(cause == null ? "?" : cause.getMessage()));
+      message = body ? "the chunked request body could not be parsed: " + detail
+          : "the request could not be parsed as HTTP/1.1: " + detail;
     }
     stats.rejected(code);
     REFUSED_LOG.warn("decoder_" + code, "event=request_refused status={} error={} peer={} message=\"{}\"", status,
         code, peer(request), message);
     HttpServerResponse response = request.response();
-    response.putHeader("Connection", "close");
-    HttpErrors.send(response, status, code, message);
+    if (!response.headWritten()) {
+      response.putHeader("Connection", "close");
+      HttpErrors.send(response, status, code, message);
+    }
     request.connection().close();
   }
 
@@ -121,7 +145,13 @@ final class HttpRefusals {
    */
   static boolean refusedPath(HttpServerRequest request, GatewayStats stats) {
     String path = request.path();
-    if (path == null) {
+    if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+      if (path == null || request.method() == HttpMethod.CONNECT) { // HTTP/2's CONNECT has no path at all
+        stats.rejected("method_not_allowed");
+        HttpErrors.send(request.response(), 405, "method_not_allowed", "method " + echo(request.method().name())
+            + " is not allowed: the gateway is not a proxy");
+        return true;
+      }
       return false;
     }
     for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
@@ -148,7 +178,11 @@ final class HttpRefusals {
   }
 
   private static String peer(HttpServerRequest request) {
-    return request.remoteAddress() == null ? "?" : request.remoteAddress().host();
+    try {
+      return request.remoteAddress() == null ? "?" : request.remoteAddress().host();
+    } catch (RuntimeException e) { // vertx-web's forwarded-header parser, on a request without a scheme
+      return "?";
+    }
   }
 
   /** Client text for a message or a log line: at most {@value #MAX_ECHO} characters, controls replaced. */

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,9 +31,9 @@ import io.vertx.core.net.impl.NetServerImpl;
 import io.vertx.core.net.impl.NetServerInternal;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
-import java.util.function.Supplier;
 
 /**
  * The fence: the only place in the project's main code that uses non-public Vert.x API. Checked against
@@ -55,14 +58,31 @@ import java.util.function.Supplier;
  * <li>The names Vert.x gives its handlers in an HTTP/1.x server pipeline: {@link #HTTP_DECODER}
  * ({@code "httpDecoder"}), {@link #HTTP_ENCODER} ({@code "httpEncoder"}), {@link #COMPRESSOR}
  * ({@code "deflater"}), set in {@code io.vertx.core.http.impl.HttpServerConnectionInitializer} (also when
- * {@code Http1xOrH2CHandler} picks HTTP/1.x). A renamed handler
+ * {@code Http1xOrH2CHandler} picks HTTP/1.x), and {@link #H2C_UPGRADE} ({@code "h2c"}, set in
+ * {@code configureHttp1OrH2CUpgradeHandler}) for {@code io.vertx.core.http.impl.Http1xUpgradeToH2CHandler}, in front
+ * of which {@link FirstRequest} shows the first request to {@link H2cUpgrade}. A renamed handler
  * makes the direct path or the framing check silently step aside; then {@code DirectWritesTest} (direct stream
- * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them).</li>
+ * count) and {@code AmbiguousFramingTest} (refusals) fail (checked by renaming them); a renamed {@code "h2c"} fails
+ * {@code SelfAnsweredRefusalsTest} (an unservable upgrade gets Vert.x's empty 400 again).</li>
+ * <li>What {@code Http1xUpgradeToH2CHandler} upgrades, which {@link H2cUpgrade} mirrors to decline the rest: a first
+ * request whose {@code Upgrade} is {@code h2c} ({@code headers().contains(UPGRADE, "h2c", true)}, the same call
+ * {@link FirstRequest} makes), whose first {@code Connection} field names {@code Upgrade} and {@code HTTP2-Settings}
+ * (tokens split at commas, spaces dropped, any case) and whose {@code HTTP2-Settings} decodes
+ * ({@code HttpUtils.decodeSettings}: {@code java.util.Base64} URL decoder, 6 bytes per setting, Netty's
+ * {@code Http2Settings.put} range check); it does not look at the request's decoder result. Anything else that asks
+ * for h2c it answers with an empty 400 and leaves the connection open. If Vert.x accepts less,
+ * {@code SelfAnsweredRefusalsTest} sees its empty 400; if it accepts more, nothing fails (such an upgrade is
+ * declined, served over HTTP/1.1).</li>
  * <li>{@code io.vertx.core.http.impl.VertxHttpRequestDecoder} (exported only to Vert.x's own tests), extended by
  * {@link #requestDecoder} for {@link FramingDecoder}'s check: Netty drops {@code Content-Length} while decoding a
  * request that also has {@code Transfer-Encoding}, before any handler after the decoder sees it, and a plain Netty
  * decoder would not build the request with the headers implementation ({@code HeadersMultiMap}) and limits Vert.x's
- * server expects. Fails if it breaks: {@code AmbiguousFramingTest}; also exercised by every HTTP test.</li>
+ * server expects. Fails if it breaks: {@code AmbiguousFramingTest}; also exercised by every HTTP test. A body the
+ * decoder cannot read (an {@code HttpContent} whose decoder result failed) makes Vert.x's
+ * {@code Http1xServerConnection} close the connection without an answer; the decoder keeps it from Vert.x and hands it
+ * to the gate, which answers it ({@code SelfAnsweredRefusalsTest.aBrokenChunkedBody...}). A request line naming
+ * another version than HTTP/1.0 or 1.1 would get an empty 501 from {@code Http1xServerRequestHandler}
+ * ({@code request.version()} null); {@link FramingDecoder} refuses it first ({@code SelfAnsweredRefusalsTest}).</li>
  * <li>{@code io.vertx.core.internal.buffer.BufferInternal.buffer(ByteBuf)} (exported "internal" API): a Vert.x
  * {@link Buffer} over a shared chunk's memory without a copy, for writes that go through Vert.x (before the
  * hand-over, non-direct streams); the public {@code Buffer.buffer(...)} factories all copy. Exercised (bytes
@@ -133,10 +153,14 @@ public final class VertxInternals {
   /**
    * Vert.x's HTTP/1.x request decoder for a server with {@code options}, which asks {@code refusal} about each
    * request head: a non-null answer marks the request as failed to decode with that cause (it reaches the server's
-   * invalid-request handler), no body is read for it, and nothing after it on the connection is decoded.
+   * invalid-request handler), no body is read for it, and nothing after it on the connection is decoded. A request
+   * body that cannot be decoded (a malformed chunk) goes to {@code brokenBody} with its channel and cause, once its
+   * request head has reached the server, instead of to Vert.x (which would close the connection without an answer);
+   * nothing after it is decoded, and {@code brokenBody} must answer or close.
    */
-  static ChannelHandler requestDecoder(HttpServerOptions options, Function<HttpMessage, RuntimeException> refusal) {
-    return new RefusingRequestDecoder(options, refusal);
+  static ChannelHandler requestDecoder(HttpServerOptions options, Function<HttpMessage, RuntimeException> refusal,
+                                       BiConsumer<Channel, Throwable> brokenBody) {
+    return new RefusingRequestDecoder(options, refusal, brokenBody);
   }
 
   /**
@@ -152,6 +176,13 @@ public final class VertxInternals {
 
     /** The request decoder to use in place of Vert.x's on a connection that turned out HTTP/1.x. */
     ChannelHandler http1Decoder();
+
+    /**
+     * {@code request}, the first of a cleartext HTTP/1.x connection on a server that serves h2c, asks to upgrade to
+     * HTTP/2 ({@code Upgrade: h2c}, as Vert.x reads it); called before Vert.x sees it. Removing its {@code Upgrade}
+     * header declines the upgrade: Vert.x then serves the request over HTTP/1.1 instead of upgrading it.
+     */
+    void h2cUpgrade(HttpRequest request);
   }
 
   /**
@@ -172,7 +203,7 @@ public final class VertxInternals {
           @Override
           protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
             // before the handlers Vert.x adds from here on, after the TLS handler: it sees the first plain bytes
-            pipeline.addLast(FIRST_BYTES, new FirstBytes(hook::http1Decoder));
+            pipeline.addLast(FIRST_BYTES, new FirstBytes(hook));
             super.initChannel(pipeline, ssl);
             context.emit(pipeline.channel(), hook::accepted);
           }
@@ -184,18 +215,21 @@ public final class VertxInternals {
 
   /** The name of {@link FirstBytes} in a pipeline. */
   static final String FIRST_BYTES = "sseGatewayFirstBytes";
+  /** The name of {@link FirstRequest} in a pipeline. */
+  static final String FIRST_REQUEST = "sseGatewayFirstRequest";
 
   /**
    * Sees a connection's first bytes before its HTTP decoder does. In front of Vert.x's {@link Http1xOrH2CHandler} (a
    * cleartext server with h2c), which decides the protocol on these bytes, it moves right behind it; there (or at once
-   * when Vert.x has already chosen HTTP/1.x) it puts the given decoder in place of Vert.x's {@link #HTTP_DECODER} on
-   * an HTTP/1.x connection, and steps out.
+   * when Vert.x has already chosen HTTP/1.x) it puts the hook's decoder in place of Vert.x's {@link #HTTP_DECODER} on
+   * an HTTP/1.x connection, a {@link FirstRequest} in front of Vert.x's {@link #H2C_UPGRADE} handler when there is
+   * one, and steps out.
    */
   private static final class FirstBytes extends ChannelInboundHandlerAdapter {
-    private final Supplier<ChannelHandler> decoder;
+    private final AcceptHook hook;
 
-    FirstBytes(Supplier<ChannelHandler> decoder) {
-      this.decoder = decoder;
+    FirstBytes(AcceptHook hook) {
+      this.hook = hook;
     }
 
     @Override
@@ -204,11 +238,45 @@ public final class VertxInternals {
       ChannelHandlerContext detector = pipeline.context(Http1xOrH2CHandler.class);
       if (detector != null) {
         // Vert.x chooses HTTP/1.x or HTTP/2 while reading these bytes (maybe a later read): look again just after it
-        pipeline.addAfter(detector.name(), null, new FirstBytes(decoder));
+        pipeline.addAfter(detector.name(), null, new FirstBytes(hook));
       } else if (pipeline.get(HTTP_DECODER) != null) {
-        pipeline.replace(HTTP_DECODER, HTTP_DECODER, decoder.get());
+        pipeline.replace(HTTP_DECODER, HTTP_DECODER, hook.http1Decoder());
+        if (pipeline.get(H2C_UPGRADE) != null) {
+          pipeline.addBefore(H2C_UPGRADE, FIRST_REQUEST, new FirstRequest(hook));
+        }
       } // else HTTP/2, whose codec checks each frame's length and kind itself
       pipeline.remove(this);
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  /**
+   * Vert.x's name for its {@code Http1xUpgradeToH2CHandler}, which reads the first request of a cleartext HTTP/1.x
+   * connection on a server with h2c: it upgrades one with a valid {@code Upgrade: h2c}, answers one whose upgrade it
+   * cannot serve with an empty 400 (leaving the connection open), and steps out for any other.
+   */
+  static final String H2C_UPGRADE = "h2c";
+
+  /**
+   * Shows the first request of a connection to the hook ({@link AcceptHook#h2cUpgrade}) when it asks for
+   * {@code Upgrade: h2c} as Vert.x's {@link #H2C_UPGRADE} handler reads it (the same call on the same headers), before
+   * that handler sees it; then steps out. Later requests of the connection never pass here.
+   */
+  private static final class FirstRequest extends ChannelInboundHandlerAdapter {
+    private final AcceptHook hook;
+
+    FirstRequest(AcceptHook hook) {
+      this.hook = hook;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest request) {
+        if (request.headers().contains(HttpHeaderNames.UPGRADE, "h2c", true)) {
+          hook.h2cUpgrade(request);
+        }
+        ctx.pipeline().remove(this);
+      }
       ctx.fireChannelRead(msg);
     }
   }
@@ -229,11 +297,16 @@ public final class VertxInternals {
 
   private static final class RefusingRequestDecoder extends VertxHttpRequestDecoder {
     private final Function<HttpMessage, RuntimeException> refusal;
+    private final BiConsumer<Channel, Throwable> brokenBody;
     private boolean refused;
+    /** The cause of a body that could not be decoded, until {@link #brokenBody} is told. */
+    private Throwable bodyFailure;
 
-    RefusingRequestDecoder(HttpServerOptions options, Function<HttpMessage, RuntimeException> refusal) {
+    RefusingRequestDecoder(HttpServerOptions options, Function<HttpMessage, RuntimeException> refusal,
+                           BiConsumer<Channel, Throwable> brokenBody) {
       super(options);
       this.refusal = refusal;
+      this.brokenBody = brokenBody;
     }
 
     @Override
@@ -254,6 +327,25 @@ public final class VertxInternals {
         return;
       }
       super.decode(ctx, buffer, out);
+      // a body that cannot be decoded ends what the decoder produces: only the last piece can be it
+      int last = out.size() - 1;
+      if (last >= 0 && out.get(last) instanceof HttpContent content && !(content instanceof HttpMessage)
+          && content.decoderResult().isFailure()) {
+        out.remove(last);
+        bodyFailure = content.decoderResult().cause();
+        content.release();
+        refused = true;
+      }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+      super.channelRead(ctx, msg); // hands on what was decoded, the broken body's request head included
+      if (bodyFailure != null) {
+        Throwable cause = bodyFailure;
+        bodyFailure = null;
+        brokenBody.accept(ctx.channel(), cause);
+      }
     }
   }
 }
