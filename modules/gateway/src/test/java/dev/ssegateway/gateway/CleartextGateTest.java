@@ -40,6 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Timeout(120)
 class CleartextGateTest {
 
+  /** Held for the whole test: Vert.x 5 closes a client's connections once the client is garbage collected. */
+  private final List<NetClient> clients = new ArrayList<>();
+
   /** What a prior-knowledge HTTP/2 client sends first. */
   private static final String PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   /** An empty SETTINGS frame: length 0, type 4, flags 0, stream 0. */
@@ -50,8 +53,9 @@ class CleartextGateTest {
   }
 
   /** Opens {@code n} connections, each sending {@code first}; counts those the server closes. */
-  private static List<NetSocket> connect(Vertx vertx, int port, int n, Buffer first, AtomicInteger closed) {
+  private List<NetSocket> connect(Vertx vertx, int port, int n, Buffer first, AtomicInteger closed) {
     NetClient net = vertx.createNetClient();
+    clients.add(net);
     List<NetSocket> sockets = new ArrayList<>();
     for (int i = 0; i < n; i++) { // one after the other: "oldest" is well defined
       NetSocket s = net.connect(port, "127.0.0.1").await();

@@ -36,6 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Timeout(120) // a lost answer fails the test instead of hanging the suite
 class ConnectionGateTest {
 
+  /** Held for the whole test: Vert.x 5 closes a client's connections once the client is garbage collected. */
+  private final List<NetClient> clients = new ArrayList<>();
+
   private static Gateway deploy(Vertx vertx, JsonObject settings) {
     Routes publish = router -> router.post("/publish/:topic")
         .handler(ctx -> ctx.request().body().onSuccess(b -> ctx.response().setStatusCode(202).end()));
@@ -43,8 +46,9 @@ class ConnectionGateTest {
   }
 
   /** Opens {@code n} connections, each sending {@code first} (maybe nothing); counts those the server closes. */
-  private static List<NetSocket> connect(Vertx vertx, int port, int n, String first, AtomicInteger closed) {
+  private List<NetSocket> connect(Vertx vertx, int port, int n, String first, AtomicInteger closed) {
     NetClient net = vertx.createNetClient();
+    clients.add(net);
     List<Future<NetSocket>> all = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       all.add(net.connect(port, "127.0.0.1").onSuccess(s -> {
