@@ -19,6 +19,8 @@
 #   TARGETS="gateway nchan raw"   servers to measure (each started fresh for each scenario, then stopped)
 #   QUICK=1                       tiny numbers: a smoke run of the harness in about two minutes
 #   WARMUP=5 DURATION=20          seconds of warm-up and of the measured window (fan-out scenarios)
+#   LIGHT_JIT_WARMUP=90           light-1k / light-10k: seconds at the fanout-1k / fanout-10k rate (200 / 20 events/s)
+#                                 before WARMUP, so that the JIT is done before the light window (0: none; QUICK: 0)
 #   STEP=8                        seconds per rate step (max-rate); MAXRATE_STREAMS=1000, MAXRATE_START=4
 #   IDLE_STREAMS=N                default: as many as the 20000-fd limit of one server allows (19700)
 #   IDLE_HOLD=60                  seconds the idle streams are held; once they closed (10 s later), the CPU with no
@@ -62,6 +64,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 else
   S1K=1000 S10K=10000 STORM_STREAMS=10000 MAX_STEPS=${MAX_STEPS:-14} HEARTBEAT_MS=${HEARTBEAT_MS:-10000}
 fi
+LIGHT_JIT_WARMUP=${LIGHT_JIT_WARMUP:-$([ "${QUICK:-0}" = 1 ] && echo 0 || echo 90)}
 WARMUP=${WARMUP:-5} DURATION=${DURATION:-20} STEP=${STEP:-8} IDLE_HOLD=${IDLE_HOLD:-60}
 MAXRATE_STREAMS=${MAXRATE_STREAMS:-1000} MAXRATE_START=${MAXRATE_START:-4}
 CAPACITY_STREAMS=${CAPACITY_STREAMS:-50000} CAPACITY_NODES=${CAPACITY_NODES:-3}
@@ -172,8 +175,8 @@ scenario_args() { # label -> scenario name and options
   case $1 in
     fanout-1k)  echo "fanout --streams $S1K --rate 200 --warmup $WARMUP --duration $DURATION" ;;
     fanout-10k) echo "fanout --streams $S10K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
-    light-1k)   echo "fanout --streams $S1K --rate 20 --warmup $WARMUP --duration $DURATION" ;;
-    light-10k)  echo "fanout --streams $S10K --rate 2 --warmup $WARMUP --duration $DURATION" ;;
+    light-1k)   echo "fanout --streams $S1K --rate 20 --warmup $WARMUP --duration $DURATION --jit-warmup $LIGHT_JIT_WARMUP --jit-warmup-rate 200" ;;
+    light-10k)  echo "fanout --streams $S10K --rate 2 --warmup $WARMUP --duration $DURATION --jit-warmup $LIGHT_JIT_WARMUP --jit-warmup-rate 20" ;;
     max-rate)   echo "max-rate --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250" ;;
     publisher)  echo "publisher --streams $MAXRATE_STREAMS --rate $MAXRATE_START --factor 1.5 --step $STEP --max-steps $MAX_STEPS --max-p99-ms 250 --control-port $PUBLISHER_CONTROL_PORT" ;;
     idle)       echo "idle --streams $IDLE_STREAMS --hold $IDLE_HOLD" ;;

@@ -88,6 +88,21 @@ class BenchSmokeTest {
   }
 
   @Test
+  void lightScenarioWarmsTheJitFirstAndMeasuresOnlyTheLightRate(Vertx vertx) throws Exception {
+    int port = RawSseServer.deploy(vertx, "127.0.0.1", 0, 2, 1000).await();
+    Map<String, String> params = new java.util.HashMap<>(TINY);
+    params.put("jit-warmup", "1");
+    params.put("jit-warmup-rate", "100");
+    JsonObject r = new ScenarioDriver(vertx, new Target(Target.RAW, "127.0.0.1", port, 0), params).run("fanout");
+    // the window is the light rate's alone (assertSane: 500..1500 deliveries/s, nothing missing from the window on)
+    assertSane(r);
+    String all = r.encodePrettily();
+    // ...and it came after the warm-up's events: ~100 of them, then ~70 at 20 events/s
+    assertTrue(r.getJsonObject("window").getLong("lastSeq") >= 60 + 40, all);
+    assertTrue(r.getJsonArray("table").encode().contains("JIT warm-up before the window"), all);
+  }
+
+  @Test
   void serverProbeReadsThisProcess() {
     ServerProbe probe = new ServerProbe(ProcessHandle.current().pid());
     assertTrue(probe.rssKb() > 10_000, "RSS of this JVM in kB: " + probe.rssKb());
