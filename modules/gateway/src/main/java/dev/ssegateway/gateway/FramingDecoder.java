@@ -38,6 +38,13 @@ final class FramingDecoder {
     }
   }
 
+  /** The cause of a refused request with more than one {@code Host} header (RFC 9112 section 3.2: a 400). */
+  static final class AmbiguousHost extends IllegalArgumentException {
+    AmbiguousHost(String message) {
+      super(message);
+    }
+  }
+
   /** The cause of a refused request whose version is HTTP, but not HTTP/1.x. */
   static final class UnsupportedVersion extends IllegalArgumentException {
     UnsupportedVersion(String message) {
@@ -66,7 +73,20 @@ final class FramingDecoder {
       }
     }
     String problem = framingProblem(msg);
-    return problem == null ? null : new AmbiguousFraming(problem);
+    if (problem != null) {
+      return new AmbiguousFraming(problem);
+    }
+    return hasTwo(msg, HttpHeaderNames.HOST) ? new AmbiguousHost("more than one Host header: send exactly one") : null;
+  }
+
+  /** Whether {@code msg} has the header {@code name} more than once (no list is made for it). */
+  private static boolean hasTwo(HttpMessage msg, CharSequence name) {
+    java.util.Iterator<String> values = msg.headers().valueStringIterator(name);
+    if (!values.hasNext()) {
+      return false;
+    }
+    values.next();
+    return values.hasNext();
   }
 
   /**

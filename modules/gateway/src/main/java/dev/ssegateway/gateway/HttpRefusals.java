@@ -71,6 +71,10 @@ final class HttpRefusals {
       status = 505;
       code = "http_version_not_supported";
       message = cause.getMessage();
+    } else if (cause instanceof FramingDecoder.AmbiguousHost) {
+      status = 400;
+      code = "ambiguous_host";
+      message = cause.getMessage();
     } else if (cause instanceof FramingDecoder.AmbiguousFraming) {
       status = 400;
       code = "ambiguous_framing";

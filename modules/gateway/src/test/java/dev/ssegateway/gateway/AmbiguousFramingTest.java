@@ -57,6 +57,27 @@ class AmbiguousFramingTest {
     assertRefused(vertx, "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n");
   }
 
+  /** RFC 9112 section 3.2: a request with two Host headers is a 400; a proxy and the gateway could take either. */
+  @Test
+  void twoHostHeadersAreRefused(Vertx vertx) throws Exception {
+    AtomicInteger published = new AtomicInteger();
+    Routes publish = router -> router.post("/publish/:topic").handler(ctx -> ctx.request().body().onSuccess(b -> {
+      published.incrementAndGet();
+      ctx.response().setStatusCode(202).end();
+    }));
+    int port = Gateway.deploy(vertx, TestSettings.of(), "n", List.of(publish)).await().port();
+    RawHttp.Reply reply = RawHttp.exchange(port, "POST /publish/a HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+        + "Content-Length: 5\r\n\r\nhello" + SMUGGLED, true);
+    assertEquals(400, reply.status(), reply.head() + reply.body());
+    assertEquals("ambiguous_host", reply.json().getString("error"), reply.body());
+    assertTrue(reply.json().getString("message").contains("Host"), reply.body());
+    assertTrue(reply.closed(), "the connection is closed after the refusal");
+    assertEquals(0, published.get(), "no request of that connection reached a handler");
+    RawHttp.Reply one = RawHttp.exchange(port, "POST /publish/a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"
+        + "hello", false);
+    assertEquals(202, one.status(), "one Host header is served: " + one.head() + one.body());
+  }
+
   @Test
   void plainChunkedStillWorks(Vertx vertx) throws Exception {
     int port = Gateway.deploy(vertx, TestSettings.of(), "n", List.of(router -> router.post("/publish/:topic")
