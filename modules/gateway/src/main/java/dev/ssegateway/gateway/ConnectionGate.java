@@ -208,13 +208,12 @@ final class ConnectionGate {
   }
 
   /**
-   * A stream of {@code connection} ended. An HTTP/2 connection outlives its streams (an HTTP/1.1 stream takes its
-   * connection with it): one left without a stream for {@code limits.request_timeout_ms} is closed (GOAWAY).
+   * An HTTP/2 stream of {@code connection} ended. An HTTP/2 connection outlives its streams (an HTTP/1.1 stream takes
+   * its connection with it): one left without a stream for {@code limits.request_timeout_ms} is closed (GOAWAY).
    */
-  void streamClosed(HttpServerRequest request) {
-    HttpConnection connection = request.connection();
+  void http2StreamClosed(HttpConnection connection) {
     Channel channel = VertxInternals.channel(connection);
-    if (request.version() != HttpVersion.HTTP_2 || !http2Streams.containsKey(channel)) {
+    if (!http2Streams.containsKey(channel)) {
       return;
     }
     if (http2Streams.computeIfPresent(channel, (c, n) -> n > 1 ? n - 1 : null) == null) {

@@ -8,6 +8,7 @@ import dev.ssegateway.core.TokenAuth;
 import dev.ssegateway.core.Topics;
 import dev.ssegateway.core.WireNames;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -32,17 +33,17 @@ final class EventsHandler implements Handler<RoutingContext> {
   private final LiveSettings live;
   private final TokenAuth auth;
   private final Consumer<HttpServerRequest> streamOpened;
-  private final Consumer<HttpServerRequest> streamClosed;
+  private final Consumer<HttpConnection> http2StreamClosed;
 
   /**
    * {@code auth} checks subscribe tokens; {@code streamOpened} is told of each request that became a stream,
-   * {@code streamClosed} of its end ({@link ConnectionGate}).
+   * {@code http2StreamClosed} of the end of an HTTP/2 stream, with its connection ({@link ConnectionGate}).
    */
   EventsHandler(FanOut fanOut, Lane lane, GatewayStats stats, LiveSettings live, TokenAuth auth,
-                Consumer<HttpServerRequest> streamOpened, Consumer<HttpServerRequest> streamClosed) {
+                Consumer<HttpServerRequest> streamOpened, Consumer<HttpConnection> http2StreamClosed) {
     this.auth = auth;
     this.streamOpened = streamOpened;
-    this.streamClosed = streamClosed;
+    this.http2StreamClosed = http2StreamClosed;
     this.fanOut = fanOut;
     this.lane = lane;
     this.stats = stats;
@@ -165,13 +166,18 @@ final class EventsHandler implements Handler<RoutingContext> {
     if (version == HttpVersion.HTTP_2) {
       stats.http2Streams.increment();
     }
-    response.closeHandler(v -> {
-      lane.remove(c);
-      if (version == HttpVersion.HTTP_2) {
+    // the close handler lives as long as the stream: it holds what it needs, not the request (which would keep
+    // vertx-web's routing context, its wrapper and maps alive, ~1 KiB per idle stream; docs/performance.md)
+    if (version == HttpVersion.HTTP_2) {
+      HttpConnection connection = request.connection();
+      response.closeHandler(v -> {
+        lane.remove(c);
         stats.http2Streams.decrement();
-      }
-      streamClosed.accept(request);
-    });
+        http2StreamClosed.accept(connection);
+      });
+    } else {
+      response.closeHandler(v -> lane.remove(c));
+    }
     response.exceptionHandler(err -> lane.remove(c));
     fanOut.subscribe(lane, topics, from, plan -> {
       lane.start(c, plan, live.current());

@@ -68,7 +68,7 @@ public final class GatewayVerticle extends VerticleBase {
     HttpRefusals.mount(router, stats);
     Cors.mount(router, settings);
     router.get("/events").handler(new EventsHandler(fanOut, lane, stats, live, auth, gate::streamOpened,
-        gate::streamClosed));
+        gate::http2StreamClosed));
     routes.forEach(r -> r.mount(router));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.get(GatewaySettings.HTTP_HOST))
