@@ -8,6 +8,7 @@ import dev.ssegateway.core.LiveSettings;
 import dev.ssegateway.core.Setting;
 import dev.ssegateway.core.SettingsException;
 import dev.ssegateway.core.SettingsValidator;
+import dev.ssegateway.publisher.BusOutbox;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -49,6 +51,12 @@ public final class ConfigVerticle extends VerticleBase {
   private final ConfigStatus status;
   private final EnvOverrides env;
   private final String origin = UUID.randomUUID().toString();
+  /** Puts a message on the bus (address, body); null: this verticle's event bus. Tests pass one that fails. */
+  private final BiConsumer<String, JsonObject> busPublish;
+  /** This node's admin changes to the rest of the cluster, re-published when Vert.x breaks a publish off. */
+  private BusOutbox clusterOut;
+  /** The event-size limit to publishers anywhere in the cluster, likewise. */
+  private BusOutbox limitsOut;
   private LiveSettings live;
   private String confFile;
   private ConfigRetriever retriever;
@@ -60,8 +68,14 @@ public final class ConfigVerticle extends VerticleBase {
 
   /** A config verticle reporting into {@code status}, with the overrides of {@code env} on every reload. */
   public ConfigVerticle(ConfigStatus status, Map<String, String> env) {
+    this(status, env, null);
+  }
+
+  /** As above, with {@code busPublish} putting this verticle's cluster messages on the bus (tests). */
+  ConfigVerticle(ConfigStatus status, Map<String, String> env, BiConsumer<String, JsonObject> busPublish) {
     this.status = status;
     this.env = EnvOverrides.from(env);
+    this.busPublish = busPublish;
   }
 
   public ConfigVerticle(ConfigStatus status) {
@@ -74,6 +88,10 @@ public final class ConfigVerticle extends VerticleBase {
     confFile = config().getString(CONF_FILE_KEY);
     fileSettings = live.current();
     status.watching(confFile);
+    BiConsumer<String, JsonObject> publish = busPublish != null ? busPublish
+        : (address, body) -> vertx.eventBus().publish(address, body);
+    clusterOut = new BusOutbox(vertx, context, body -> publish.accept(BusAddresses.SETTINGS_CLUSTER, body));
+    limitsOut = new BusOutbox(vertx, context, body -> publish.accept(BusAddresses.LIMITS_CHANGED, body));
     MessageConsumer<JsonObject> requests = vertx.eventBus().localConsumer(BusAddresses.SETTINGS_CHANGE_REQUEST,
         this::onAdminRequest);
     MessageConsumer<JsonObject> cluster = vertx.eventBus().consumer(BusAddresses.SETTINGS_CLUSTER,
@@ -210,8 +228,7 @@ public final class ConfigVerticle extends VerticleBase {
       apply(next, Source.ADMIN);
       JsonObject flat = new JsonObject();
       changed.forEach(s -> flat.put(s.key(), next.toJson().getValue(s.key())));
-      vertx.eventBus().publish(BusAddresses.SETTINGS_CLUSTER,
-          new JsonObject().put("origin", origin).put("changes", flat));
+      clusterOut.send(new JsonObject().put("origin", origin).put("changes", flat));
     }
     msg.reply(new JsonObject().put("status", 200).put("body", new JsonObject()
         .put("settings", next.toPublicJson()).put("changed", new JsonArray(keys(changed)))));
@@ -256,7 +273,7 @@ public final class ConfigVerticle extends VerticleBase {
     live.apply(vertx, next);
     status.accepted(source);
     if (limitChanged) {
-      vertx.eventBus().publish(BusAddresses.LIMITS_CHANGED, limitsJson(next));
+      limitsOut.send(limitsJson(next));
     }
   }
 

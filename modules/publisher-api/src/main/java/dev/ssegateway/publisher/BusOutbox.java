@@ -21,8 +21,11 @@ import java.util.function.Consumer;
  * has seen). Bounded: {@link #MAX_ATTEMPTS} attempts per event, then the event is given up with one error line, and
  * the members that missed it tell their streams with a {@code reset} (never silently). Any other failure of a
  * publish gives that event up at once, as a failed publish always did; the outbox never stalls.
+ *
+ * <p>Public for the gateway's own cluster messages (the config verticle's settings changes, which every member
+ * applies idempotently); a publisher verticle uses {@link EventPublisher}, which publishes through one.
  */
-final class BusOutbox {
+public final class BusOutbox {
 
   /** Attempts per event whose publish Vert.x broke off (the first one included). */
   static final int MAX_ATTEMPTS = 6;
@@ -43,14 +46,14 @@ final class BusOutbox {
   private volatile long givenUp;
 
   /** {@code bus} puts one event on the bus; it runs on {@code sender} only. */
-  BusOutbox(Vertx vertx, Context sender, Consumer<JsonObject> bus) {
+  public BusOutbox(Vertx vertx, Context sender, Consumer<JsonObject> bus) {
     this.vertx = vertx;
     this.sender = sender;
     this.bus = bus;
   }
 
   /** Queues {@code event} after every event handed in before it; callable from any thread. */
-  void send(JsonObject event) {
+  public void send(JsonObject event) {
     synchronized (this) {
       queue.add(event);
       if (draining) {

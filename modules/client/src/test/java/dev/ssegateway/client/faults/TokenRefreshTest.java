@@ -93,7 +93,7 @@ class TokenRefreshTest {
       }
     });
     client.start();
-    until(vertx, () -> client.state() instanceof ConnectionState.Connected, 10_000, () -> "connected");
+    until(vertx, () -> client.state() instanceof ConnectionState.Connected, 30_000, () -> "connected: " + states);
     long timer = vertx.setPeriodic(10, id -> publisher.publish());
     // three refreshes: the first token and three more, each after an expired stream
     until(vertx, () -> asked.get() >= 4 && client.state() instanceof ConnectionState.Connected, 30_000,
