@@ -107,7 +107,10 @@ import java.util.function.LongConsumer;
  * and calls it only once an HTTP/1.x connection's first request is decoded ({@code Http1xUpgradeToH2CHandler}) or
  * an HTTP/2 connection's preface and settings are read; the metrics SPI's {@code connected} sees the address but
  * not the channel. The hook also finds that {@code Http1xOrH2CHandler} (by type) to put the {@link FramingDecoder}
- * in place once it chose HTTP/1.x and before the decoder reads a byte. Fails if it breaks:
+ * in place once it chose HTTP/1.x and before the decoder reads a byte; once it chose HTTP/2 (or at once with ALPN
+ * {@code h2}) it hands the pipeline to {@link AcceptHook#http2} before the HTTP/2 codec reads a byte, and
+ * {@link Http2RequestCheck} finds the codec there by its public Netty type ({@code Http2ConnectionHandler}, which
+ * Vert.x's {@code VertxHttp2ConnectionHandler} extends; {@code Http2RefusalsTest} fails if it is not found). Fails if it breaks:
  * {@code CleartextGateTest} (silent and preface-only cleartext connections timed, bounded per address and by
  * {@code limits.fd_reserve}; checked by dropping the hook's call), {@code ConnectionGateTest},
  * {@code AmbiguousFramingTest} (checked by not installing the decoder), {@code ConnectionLimitsTest}; the
@@ -183,6 +186,13 @@ public final class VertxInternals {
      * header declines the upgrade: Vert.x then serves the request over HTTP/1.1 instead of upgrading it.
      */
     void h2cUpgrade(HttpRequest request);
+
+    /**
+     * {@code pipeline}'s connection turned out HTTP/2 (prior knowledge or ALPN {@code h2}): Vert.x's HTTP/2 codec, a
+     * Netty {@code Http2ConnectionHandler}, is in it and has not read a byte of the connection yet. Not called for a
+     * connection upgraded from HTTP/1.1 ({@code Upgrade: h2c}).
+     */
+    void http2(ChannelPipeline pipeline);
   }
 
   /**
@@ -223,7 +233,7 @@ public final class VertxInternals {
    * cleartext server with h2c), which decides the protocol on these bytes, it moves right behind it; there (or at once
    * when Vert.x has already chosen HTTP/1.x) it puts the hook's decoder in place of Vert.x's {@link #HTTP_DECODER} on
    * an HTTP/1.x connection, a {@link FirstRequest} in front of Vert.x's {@link #H2C_UPGRADE} handler when there is
-   * one, and steps out.
+   * one, and steps out; on an HTTP/2 connection it calls {@link AcceptHook#http2} before the codec reads a byte.
    */
   private static final class FirstBytes extends ChannelInboundHandlerAdapter {
     private final AcceptHook hook;
@@ -244,7 +254,9 @@ public final class VertxInternals {
         if (pipeline.get(H2C_UPGRADE) != null) {
           pipeline.addBefore(H2C_UPGRADE, FIRST_REQUEST, new FirstRequest(hook));
         }
-      } // else HTTP/2, whose codec checks each frame's length and kind itself
+      } else { // HTTP/2, whose codec checks each frame's length and kind itself
+        hook.http2(pipeline);
+      }
       pipeline.remove(this);
       ctx.fireChannelRead(msg);
     }
