@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -189,8 +191,9 @@ public final class VertxInternals {
 
     /**
      * {@code pipeline}'s connection turned out HTTP/2 (prior knowledge or ALPN {@code h2}): Vert.x's HTTP/2 codec, a
-     * Netty {@code Http2ConnectionHandler}, is in it and has not read a byte of the connection yet. Not called for a
-     * connection upgraded from HTTP/1.1 ({@code Upgrade: h2c}).
+     * Netty {@code Http2ConnectionHandler}, is in it and has not read a byte of the connection yet. Also called once a
+     * connection was upgraded from HTTP/1.1 ({@code Upgrade: h2c}): then the codec may already have read the client's
+     * preface and more, if the client sent them with its request.
      */
     void http2(ChannelPipeline pipeline);
   }
@@ -272,10 +275,13 @@ public final class VertxInternals {
   /**
    * Shows the first request of a connection to the hook ({@link AcceptHook#h2cUpgrade}) when it asks for
    * {@code Upgrade: h2c} as Vert.x's {@link #H2C_UPGRADE} handler reads it (the same call on the same headers), before
-   * that handler sees it; then steps out. Later requests of the connection never pass here.
+   * that handler sees it; then steps out, for an upgrade once the request has passed whole (Vert.x upgrades on its
+   * end): when Vert.x then put its HTTP/2 codec in the pipeline, the hook hears of it ({@link AcceptHook#http2}), before
+   * the client's preface if that has not arrived yet. Later requests of the connection never pass here.
    */
   private static final class FirstRequest extends ChannelInboundHandlerAdapter {
     private final AcceptHook hook;
+    private boolean upgrade;
 
     FirstRequest(AcceptHook hook) {
       this.hook = hook;
@@ -283,13 +289,21 @@ public final class VertxInternals {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
       if (msg instanceof HttpRequest request) {
-        if (request.headers().contains(HttpHeaderNames.UPGRADE, "h2c", true)) {
+        upgrade = request.headers().contains(HttpHeaderNames.UPGRADE, "h2c", true);
+        if (upgrade) {
           hook.h2cUpgrade(request);
         }
-        ctx.pipeline().remove(this);
+      }
+      boolean last = msg instanceof LastHttpContent;
+      if (!upgrade || last) {
+        pipeline.remove(this);
       }
       ctx.fireChannelRead(msg);
+      if (upgrade && last && pipeline.get(Http2ConnectionHandler.class) != null) {
+        hook.http2(pipeline);
+      }
     }
   }
 

@@ -73,13 +73,15 @@ class Http2RefusalsTest {
     return new DefaultHttp2Headers(false).method("GET").scheme("http").authority("a").path(path);
   }
 
-  /** Sends {@code headers} (ending the stream) on stream 3 and waits for that stream to end or be reset. */
+  /** Sends {@code headers} (ending the stream) on a new stream and waits for that stream to end or be reset. */
   private static RawH2.Stream send(Fixture f, Http2Headers headers) {
     RawH2 c = f.connection();
-    c.headers(3, headers, true).await();
-    Await.until(f.vertx(), () -> c.stream(3).ended && c.stream(3).headers != null || c.stream(3).reset != null
-        || c.goAway != null || c.closed, WAIT_MS, () -> "an answer or a reset on stream 3: " + c.stream(3)).await();
-    return c.stream(3);
+    int id = c.nextStreamId();
+    RawH2.Stream s = c.stream(id);
+    c.headers(id, headers, true).await();
+    Await.until(f.vertx(), () -> s.ended && s.headers != null || s.reset != null || c.goAway != null || c.closed,
+        WAIT_MS, () -> "an answer or a reset on stream " + id + ": " + s).await();
+    return s;
   }
 
   private static void assertJson(RawH2.Stream s, int status, String code) {
@@ -143,6 +145,18 @@ class Http2RefusalsTest {
   }
 
   @Test
+  void aHeaderListOverTheAnnouncedSizeGetsJson431OnAConnectionUpgradedFromHttp11(Vertx vertx) {
+    int port = Gateway.deploy(vertx, DEFAULTS, "n").await().port();
+    RawH2 c = RawH2.upgrade(vertx, port, "/events?topic=a").await();
+    Await.until(vertx, () -> c.stream(1).data.indexOf("event: hello") >= 0, WAIT_MS,
+        () -> "the upgraded event stream's hello: " + c.stream(1)).await();
+    Fixture f = new Fixture(vertx, port, new TestOrigin(vertx, "h2u"), c);
+    assertJsonAndStillStreaming(f, get("/events?topic=a").add("x-big", "v".repeat(LIST_SIZE + 100)), 431,
+        "headers_too_large");
+    assertJsonAndStillStreaming(f, get("/events?topic=a").method("G{T"), 400, "bad_request");
+  }
+
+  @Test
   void headersOverMaxHeaderBytesWithinTheAnnouncedSizeGetJson431AsOverHttp11(Vertx vertx) {
     Fixture f = open(vertx, false);
     assertJsonAndStillStreaming(f, get("/events?topic=a").add("x-big", "v".repeat(
@@ -174,8 +188,8 @@ class Http2RefusalsTest {
     Fixture f = open(vertx, false);
     RawH2 other = openStream(vertx, f.port(), false);
     RawH2 c = f.connection();
-    c.headers(3, get("/events?topic=a").add("x-big", "v".repeat(LIST_SIZE * 2)), true).await();
-    Await.until(vertx, () -> c.closed, WAIT_MS, () -> "the connection closed: " + c.stream(3)).await();
+    c.headers(c.nextStreamId(), get("/events?topic=a").add("x-big", "v".repeat(LIST_SIZE * 2)), true).await();
+    Await.until(vertx, () -> c.closed, WAIT_MS, () -> "the connection closed, GOAWAY " + c.goAway).await();
     assertEquals(Long.valueOf(PROTOCOL_ERROR), c.goAway, "GOAWAY PROTOCOL_ERROR");
     assertStillStreaming(f, other);
     RawH2 again = openStream(vertx, f.port(), false);

@@ -55,6 +55,9 @@ final class RawH2 {
   private boolean blockEnds;
   volatile Long goAway;
   volatile boolean closed;
+  private int nextId = 3;
+  /** Until the 101 of an upgrade has been read: the bytes of its head so far. */
+  private StringBuilder upgradeHead;
 
   private RawH2(NetClient client, NetSocket socket) {
     this.client = client;
@@ -72,6 +75,28 @@ final class RawH2 {
       out.appendBytes(frame(4, 0, 0, new byte[0]));
       return socket.write(out).map(c);
     });
+  }
+
+  /**
+   * A connection that asked for h2c with {@code GET path} over HTTP/1.1; once the 101 has come, it sends the preface
+   * and empty SETTINGS, and the answer to {@code path} arrives on stream 1.
+   */
+  static Future<RawH2> upgrade(Vertx vertx, int port, String path) {
+    NetClient client = vertx.createNetClient();
+    return client.connect(port, "127.0.0.1").compose(socket -> {
+      RawH2 c = new RawH2(client, socket);
+      c.upgradeHead = new StringBuilder();
+      c.stream(1);
+      return socket.write("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n").map(c);
+    });
+  }
+
+  /** A stream id not used yet on this connection (3, 5, ...: stream 1 is the test's first). */
+  synchronized int nextStreamId() {
+    int id = nextId;
+    nextId += 2;
+    return id;
   }
 
   /** What the server sent on stream {@code id} so far. */
@@ -113,6 +138,22 @@ final class RawH2 {
   }
 
   private void read(Buffer b) {
+    if (upgradeHead != null) {
+      String text = b.toString(StandardCharsets.ISO_8859_1);
+      int from = upgradeHead.length();
+      upgradeHead.append(text);
+      int end = upgradeHead.indexOf("\r\n\r\n");
+      if (end < 0) {
+        return;
+      }
+      if (!upgradeHead.toString().startsWith("HTTP/1.1 101")) {
+        throw new IllegalStateException("no upgrade: " + upgradeHead);
+      }
+      b = b.getBuffer(end + 4 - from, b.length());
+      upgradeHead = null;
+      Buffer out = Buffer.buffer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "ISO-8859-1");
+      socket.write(out.appendBytes(frame(4, 0, 0, new byte[0])));
+    }
     Buffer in = pending.appendBuffer(b);
     int at = 0;
     while (in.length() - at >= 9 && in.length() - at >= 9 + in.getMedium(at)) {
