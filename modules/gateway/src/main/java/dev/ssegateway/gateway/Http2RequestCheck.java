@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +31,11 @@ import java.util.Map;
 /**
  * Gives the HTTP/2 requests that Netty's codec or Vert.x would refuse by themselves the project's JSON refusal: a
  * header block over the announced {@code SETTINGS_MAX_HEADER_LIST_SIZE} (the codec answers {@code :status 431} without
- * a body) and a {@code :method} that is not an HTTP token (Vert.x fails on it and the whole connection, with every
- * other stream on it, is closed). The answer is a complete response (status, JSON body) followed by
- * {@code RST_STREAM NO_ERROR}; the connection's other streams go on.
+ * a body), a {@code :method} that is not an HTTP token (Vert.x fails on it and the whole connection, with every other
+ * stream on it, is closed), more than one {@code host} (Vert.x serves the first) and a {@code host} naming another
+ * authority than {@code :authority} (Vert.x resets the stream without an answer). The answer is a complete response
+ * (status, JSON body) followed by {@code RST_STREAM} ({@code NO_ERROR}, or {@code PROTOCOL_ERROR} for what RFC 9113
+ * makes malformed); the connection's other streams go on.
  *
  * <p>It sits in front of the connection's codec and reads the same bytes with a frame reader and HPACK decoder of its
  * own, set like the codec's (same limits, same algorithm: the same dynamic table, so the same verdict on each header
@@ -128,7 +131,7 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
         }
         refuse(e.streamId(), 431, "headers_too_large", "the request headers are larger than the announced "
             + "SETTINGS_MAX_HEADER_LIST_SIZE of " + headers.maxHeaderListSize() + " bytes (limits.max_header_bytes "
-            + "plus the request line's bound)");
+            + "plus the request line's bound)", Http2Error.NO_ERROR);
         continue;
       } catch (Http2Exception.StreamException e) {
         continue; // the codec resets that stream itself
@@ -167,8 +170,9 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void refuse(int streamId, int status, String code, String message) {
-    refused.put(streamId, new JsonObject().put("status", status).put("error", code).put("message", message));
+  private void refuse(int streamId, int status, String code, String message, Http2Error reset) {
+    refused.put(streamId, new JsonObject().put("status", status).put("error", code).put("message", message)
+        .put("reset", reset.code()));
   }
 
   private void stepOut(ChannelHandlerContext ctx) {
@@ -192,9 +196,11 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Refuses a request whose {@code :method} is not an HTTP token (RFC 9110 section 9.1), and one with more than one
+   * Refuses a request whose {@code :method} is not an HTTP token (RFC 9110 section 9.1), one with more than one
    * {@code host} (Vert.x keeps the first and drops the others: the same request as HTTP/1.1 gets 400
-   * {@code ambiguous_host}).
+   * {@code ambiguous_host}), and one whose {@code host} names another authority than its {@code :authority}, as Vert.x
+   * compares them (Vert.x resets it without an answer; RFC 9113 section 8.3.1 makes it malformed, so the answer is
+   * followed by {@code RST_STREAM PROTOCOL_ERROR}).
    */
   private final class Listener extends Http2FrameAdapter {
     @Override
@@ -202,12 +208,24 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
       CharSequence method = h.method();
       if (method != null && !isToken(method)) {
         refuse(streamId, 400, "bad_request", "the :method " + HttpRefusals.echo(method.toString())
-            + " is not an HTTP token");
+            + " is not an HTTP token", Http2Error.NO_ERROR);
         return;
       }
       Iterator<CharSequence> hosts = h.valueIterator(HOST);
-      if (hosts.hasNext() && hosts.next() != null && hosts.hasNext()) {
-        refuse(streamId, 400, "ambiguous_host", "more than one host header: send exactly one");
+      CharSequence host = hosts.hasNext() ? hosts.next() : null;
+      if (host != null && hosts.hasNext()) {
+        refuse(streamId, 400, "ambiguous_host", "more than one host header: send exactly one", Http2Error.NO_ERROR);
+        return;
+      }
+      CharSequence authority = h.authority();
+      HostAndPort named = authority == null ? null : HostAndPort.parseAuthority(authority.toString(), -1);
+      if (named != null && host != null) {
+        HostAndPort other = HostAndPort.parseAuthority(host.toString(), -1);
+        if (other == null || !other.host().equals(named.host()) || other.port() != named.port()) {
+          refuse(streamId, 400, "bad_request", "the host header " + HttpRefusals.echo(host.toString())
+              + " names another authority than the :authority " + HttpRefusals.echo(authority.toString()),
+              Http2Error.PROTOCOL_ERROR);
+        }
       }
     }
 
@@ -248,7 +266,7 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
       } catch (Http2Exception e) {
         // the body stays queued and is dropped with the stream: the status has been sent
       }
-      codec.resetStream(ctx, stream.id(), Http2Error.NO_ERROR.code(), ctx.newPromise());
+      codec.resetStream(ctx, stream.id(), refusal.getLong("reset"), ctx.newPromise());
     }
   }
 

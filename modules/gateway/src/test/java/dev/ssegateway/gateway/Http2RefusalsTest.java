@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * HTTP/2 requests that Netty's codec or Vert.x would refuse by themselves, sent as raw frames on a connection that
  * already holds an open event stream (stream 1): each gets a status and a JSON body {@code {"error","message"}} naming
  * the problem, with the same error code as over HTTP/1.1, and the connection's event stream keeps receiving events.
- * What RFC 9113 makes malformed gets {@code RST_STREAM PROTOCOL_ERROR} (section 8.1.1: a stream error), again with the
- * other stream going on; a header block beyond what the codec buffers ends its connection with a GOAWAY, and only
+ * What RFC 9113 makes malformed and the codec finds while decoding gets {@code RST_STREAM PROTOCOL_ERROR} (section
+ * 8.1.1: a stream error), again with the other stream going on; a header block beyond what the codec buffers ends its connection with a GOAWAY, and only
  * that connection. (Unknown methods, {@code CONNECT} and a missing {@code :authority}: {@link SelfAnsweredRefusalsTest}.)
  */
 @ExtendWith(VertxExtension.class)
@@ -228,7 +228,26 @@ class Http2RefusalsTest {
   }
 
   @Test
-  void aHostThatDiffersFromTheAuthorityIsResetAndTheOtherStreamGoesOn(Vertx vertx) {
-    assertResetAndStillStreaming(open(vertx, false), get("/health/live").add("host", "b"));
+  void aHostThatDiffersFromTheAuthorityGetsJson400ThenAResetAndTheOtherStreamGoesOn(Vertx vertx) {
+    Fixture f = open(vertx, false);
+    RawH2.Stream s = send(f, get("/health/live").add("host", "b"));
+    assertJson(s, 400, "bad_request");
+    Await.until(vertx, () -> s.reset != null, WAIT_MS, () -> "the reset after the answer: " + s).await();
+    assertEquals(Long.valueOf(PROTOCOL_ERROR), s.reset, "malformed (RFC 9113 section 8.3.1): " + s);
+    assertStillStreaming(f, f.connection());
+  }
+
+  @Test
+  void aContentLengthThatDoesNotMatchTheDataIsResetAndTheOtherStreamGoesOn(Vertx vertx) {
+    Fixture f = open(vertx, false);
+    RawH2 c = f.connection();
+    int id = c.nextStreamId();
+    RawH2.Stream s = c.stream(id);
+    c.headers(id, get("/health/live").method("POST").add("content-type", "text/plain").add("content-length", "3"),
+        false).await();
+    c.data(id, "hello", true).await();
+    Await.until(vertx, () -> s.reset != null, WAIT_MS, () -> "a reset: " + s).await();
+    assertEquals(Long.valueOf(PROTOCOL_ERROR), s.reset, "RST_STREAM PROTOCOL_ERROR: " + s);
+    assertStillStreaming(f, c);
   }
 }
