@@ -197,6 +197,23 @@ class Http2RefusalsTest {
   }
 
   @Test
+  void aStreamBeyondTheAnnouncedMaxConcurrentStreamsIsRefusedAndTheOthersGoOn(Vertx vertx) {
+    int port = Gateway.deploy(vertx, TestSettings.of(new JsonObject().put("limits.max_streams_per_connection", 2)),
+        "n").await().port();
+    RawH2 c = openStream(vertx, port, false);
+    Fixture f = new Fixture(vertx, port, new TestOrigin(vertx, "h2m"), c);
+    int second = c.nextStreamId();
+    c.headers(second, get("/events?topic=a"), true).await();
+    Await.until(vertx, () -> c.stream(second).data.indexOf("event: hello") >= 0, WAIT_MS,
+        () -> "the second stream's hello: " + c.stream(second)).await();
+    RawH2.Stream third = send(f, get("/events?topic=a"));
+    assertEquals(Long.valueOf(7), third.reset, "RST_STREAM REFUSED_STREAM (RFC 9113 section 5.1.2): " + third);
+    assertNull(third.headers, "no answer: " + third);
+    assertStillStreaming(f, c);
+    assertFalse(c.stream(second).ended, "the second stream is still open");
+  }
+
+  @Test
   void anUpperCaseHeaderNameIsResetAndTheOtherStreamGoesOn(Vertx vertx) {
     assertResetAndStillStreaming(open(vertx, false), get("/health/live").add("X-Upper", "1"));
   }
