@@ -58,6 +58,7 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
   private final DefaultHttp2FrameReader reader;
   private final Http2HeadersDecoder.Configuration headers;
   private final Map<Integer, JsonObject> refused = new HashMap<>(4);
+  private final Listener listener = new Listener();
   private ChannelHandlerContext codecContext;
   /** Bytes of a frame not whole yet (at most one frame's, or a header block's bound), or null. */
   private ByteBuf partial;
@@ -120,21 +121,20 @@ final class Http2RequestCheck extends ChannelInboundHandlerAdapter {
       }
     }
     follow();
-    Listener listener = new Listener();
-    while (in.isReadable()) {
+    while (in.isReadable()) { // each turn reads at least one frame's bytes, or stops
       int before = in.readerIndex();
       try {
         reader.readFrame(ctx, in, listener);
-      } catch (Http2Exception.HeaderListSizeException e) {
-        if (!e.duringDecode()) {
-          throw e;
-        }
-        refuse(e.streamId(), 431, "headers_too_large", "the request headers are larger than the announced "
-            + "SETTINGS_MAX_HEADER_LIST_SIZE of " + headers.maxHeaderListSize() + " bytes (limits.max_header_bytes "
-            + "plus the request line's bound)", Http2Error.NO_ERROR);
-        continue;
       } catch (Http2Exception.StreamException e) {
-        continue; // the codec resets that stream itself
+        if (e instanceof Http2Exception.HeaderListSizeException tooLarge && tooLarge.duringDecode()) {
+          refuse(e.streamId(), 431, "headers_too_large", "the request headers are larger than the announced "
+              + "SETTINGS_MAX_HEADER_LIST_SIZE of " + headers.maxHeaderListSize() + " bytes (limits.max_header_bytes "
+              + "plus the request line's bound)", Http2Error.NO_ERROR);
+        } // else the codec resets that stream itself
+        if (in.readerIndex() == before) {
+          throw new IllegalStateException("the frame reader failed without reading", e);
+        }
+        continue;
       }
       if (in.readerIndex() == before) {
         break; // the rest is part of a frame still arriving
