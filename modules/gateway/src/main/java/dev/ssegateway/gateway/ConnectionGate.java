@@ -122,6 +122,11 @@ final class ConnectionGate {
       public void h2cUpgrade(io.netty.handler.codec.http.HttpRequest request) {
         H2cUpgrade.declineUnservable(request);
       }
+
+      @Override
+      public void http2(io.netty.channel.ChannelPipeline pipeline) {
+        Http2RequestCheck.install(pipeline, stats);
+      }
     });
   }
 

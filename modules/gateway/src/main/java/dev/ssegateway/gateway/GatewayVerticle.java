@@ -89,11 +89,14 @@ public final class GatewayVerticle extends VerticleBase {
     }
     http2(options, settings, tls);
     serverOptions = options;
+    int maxHeaderBytes = settings.get(GatewaySettings.MAX_HEADER_BYTES);
+    int maxLineBytes = maxRequestLineBytes(settings);
     server = gate.createServer(options)
         .connectionHandler(gate::connected)
         .invalidRequestHandler(request -> HttpRefusals.invalidRequest(request, stats))
         .requestHandler(gate.requests(request -> {
-          if (!HttpRefusals.refusedPath(request, stats)) {
+          if (!HttpRefusals.refusedHttp2Head(request, stats, maxHeaderBytes, maxLineBytes)
+              && !HttpRefusals.refusedPath(request, stats)) {
             router.handle(request);
           }
         }));

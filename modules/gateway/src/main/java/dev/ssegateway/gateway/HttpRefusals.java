@@ -6,12 +6,14 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The refusals that Vert.x and vertx-web make on their own, in the documented format: a status and a JSON body
@@ -97,6 +99,16 @@ final class HttpRefusals {
     request.connection().close();
   }
 
+  /**
+   * Counts and logs (at most once per code and window) a refusal answered before Vert.x made a request of it
+   * ({@link Http2RequestCheck}).
+   */
+  static void refusedBeforeRequest(GatewayStats stats, int status, String code, String message, String peer) {
+    stats.rejected(code);
+    REFUSED_LOG.warn("h2_" + code, "event=request_refused status={} error={} peer={} message=\"{}\"", status, code,
+        peer, message);
+  }
+
   private static void routerFailure(RoutingContext ctx, GatewayStats stats) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
     Throwable failure = ctx.failure();
@@ -170,6 +182,46 @@ final class HttpRefusals {
       }
     }
     return false;
+  }
+
+  /**
+   * Refuses an HTTP/2 request over the limits an HTTP/1.1 request is held to, which the HTTP/2 codec does not check
+   * itself (it bounds the whole header list only): fields other than pseudo-headers over {@code maxHeaderBytes} as
+   * HTTP/1.1 lines would take (name, {@code ": "}, value) get 431 {@code headers_too_large}, a {@code :method} and
+   * {@code :path} longer than a request line of {@code maxLineBytes} 414 {@code uri_too_long}. The connection, whose framing is not in doubt, stays open. Returns whether
+   * it refused.
+   */
+  static boolean refusedHttp2Head(HttpServerRequest request, GatewayStats stats, int maxHeaderBytes,
+                                  int maxLineBytes) {
+    if (request.version() != HttpVersion.HTTP_2) {
+      return false;
+    }
+    int status;
+    String code;
+    String message;
+    String uri = request.uri(); // none for a CONNECT
+    long line = request.method().name().length() + 1L + (uri == null ? 0 : uri.length()) + " HTTP/1.1".length();
+    long fields = 0;
+    for (Map.Entry<String, String> field : request.headers()) {
+      if (field.getKey().startsWith(":")) {
+        continue;
+      }
+      fields += field.getKey().length() + 2L + field.getValue().length();
+    }
+    if (line > maxLineBytes) {
+      status = 414;
+      code = "uri_too_long";
+      message = "the :path is longer than the server accepts (see docs/operating.md, Limits)";
+    } else if (fields > maxHeaderBytes) {
+      status = 431;
+      code = "headers_too_large";
+      message = "the request headers are larger than limits.max_header_bytes";
+    } else {
+      return false;
+    }
+    refusedBeforeRequest(stats, status, code, message, peer(request));
+    HttpErrors.send(request.response(), status, code, message);
+    return true;
   }
 
   /** The innermost message of a routing failure (vertx-web wraps decoding errors in a plain "Bad Request"). */

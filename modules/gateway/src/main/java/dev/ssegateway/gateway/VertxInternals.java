@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -107,7 +109,10 @@ import java.util.function.LongConsumer;
  * and calls it only once an HTTP/1.x connection's first request is decoded ({@code Http1xUpgradeToH2CHandler}) or
  * an HTTP/2 connection's preface and settings are read; the metrics SPI's {@code connected} sees the address but
  * not the channel. The hook also finds that {@code Http1xOrH2CHandler} (by type) to put the {@link FramingDecoder}
- * in place once it chose HTTP/1.x and before the decoder reads a byte. Fails if it breaks:
+ * in place once it chose HTTP/1.x and before the decoder reads a byte; once it chose HTTP/2 (or at once with ALPN
+ * {@code h2}) it hands the pipeline to {@link AcceptHook#http2} before the HTTP/2 codec reads a byte, and
+ * {@link Http2RequestCheck} finds the codec there by its public Netty type ({@code Http2ConnectionHandler}, which
+ * Vert.x's {@code VertxHttp2ConnectionHandler} extends; {@code Http2RefusalsTest} fails if it is not found). Fails if it breaks:
  * {@code CleartextGateTest} (silent and preface-only cleartext connections timed, bounded per address and by
  * {@code limits.fd_reserve}; checked by dropping the hook's call), {@code ConnectionGateTest},
  * {@code AmbiguousFramingTest} (checked by not installing the decoder), {@code ConnectionLimitsTest}; the
@@ -183,6 +188,14 @@ public final class VertxInternals {
      * header declines the upgrade: Vert.x then serves the request over HTTP/1.1 instead of upgrading it.
      */
     void h2cUpgrade(HttpRequest request);
+
+    /**
+     * {@code pipeline}'s connection turned out HTTP/2 (prior knowledge or ALPN {@code h2}): Vert.x's HTTP/2 codec, a
+     * Netty {@code Http2ConnectionHandler}, is in it and has not read a byte of the connection yet. Also called once a
+     * connection was upgraded from HTTP/1.1 ({@code Upgrade: h2c}): then the codec may already have read the client's
+     * preface and more, if the client sent them with its request.
+     */
+    void http2(ChannelPipeline pipeline);
   }
 
   /**
@@ -223,7 +236,7 @@ public final class VertxInternals {
    * cleartext server with h2c), which decides the protocol on these bytes, it moves right behind it; there (or at once
    * when Vert.x has already chosen HTTP/1.x) it puts the hook's decoder in place of Vert.x's {@link #HTTP_DECODER} on
    * an HTTP/1.x connection, a {@link FirstRequest} in front of Vert.x's {@link #H2C_UPGRADE} handler when there is
-   * one, and steps out.
+   * one, and steps out; on an HTTP/2 connection it calls {@link AcceptHook#http2} before the codec reads a byte.
    */
   private static final class FirstBytes extends ChannelInboundHandlerAdapter {
     private final AcceptHook hook;
@@ -244,7 +257,9 @@ public final class VertxInternals {
         if (pipeline.get(H2C_UPGRADE) != null) {
           pipeline.addBefore(H2C_UPGRADE, FIRST_REQUEST, new FirstRequest(hook));
         }
-      } // else HTTP/2, whose codec checks each frame's length and kind itself
+      } else { // HTTP/2, whose codec checks each frame's length and kind itself
+        hook.http2(pipeline);
+      }
       pipeline.remove(this);
       ctx.fireChannelRead(msg);
     }
@@ -260,10 +275,13 @@ public final class VertxInternals {
   /**
    * Shows the first request of a connection to the hook ({@link AcceptHook#h2cUpgrade}) when it asks for
    * {@code Upgrade: h2c} as Vert.x's {@link #H2C_UPGRADE} handler reads it (the same call on the same headers), before
-   * that handler sees it; then steps out. Later requests of the connection never pass here.
+   * that handler sees it; then steps out, for an upgrade once the request has passed whole (Vert.x upgrades on its
+   * end): when Vert.x then put its HTTP/2 codec in the pipeline, the hook hears of it ({@link AcceptHook#http2}), before
+   * the client's preface if that has not arrived yet. Later requests of the connection never pass here.
    */
   private static final class FirstRequest extends ChannelInboundHandlerAdapter {
     private final AcceptHook hook;
+    private boolean upgrade;
 
     FirstRequest(AcceptHook hook) {
       this.hook = hook;
@@ -271,13 +289,21 @@ public final class VertxInternals {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ChannelPipeline pipeline = ctx.pipeline();
       if (msg instanceof HttpRequest request) {
-        if (request.headers().contains(HttpHeaderNames.UPGRADE, "h2c", true)) {
+        upgrade = request.headers().contains(HttpHeaderNames.UPGRADE, "h2c", true);
+        if (upgrade) {
           hook.h2cUpgrade(request);
         }
-        ctx.pipeline().remove(this);
+      }
+      boolean last = msg instanceof LastHttpContent;
+      if (!upgrade || last) {
+        pipeline.remove(this);
       }
       ctx.fireChannelRead(msg);
+      if (upgrade && last && pipeline.get(Http2ConnectionHandler.class) != null) {
+        hook.http2(pipeline);
+      }
     }
   }
 
