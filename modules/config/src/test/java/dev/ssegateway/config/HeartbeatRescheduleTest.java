@@ -64,7 +64,9 @@ class HeartbeatRescheduleTest {
           })
           .compose(all -> {
             streams.addAll(all.list());
-            return Future.all(streams.stream().map(s -> s.awaitType(WireNames.HEARTBEAT, 1)).toList());
+            // three heartbeats at 1000 ms before the change: the first ones can reach this client's loop late (it
+            // was busy opening 500 streams), and the stream's grid is anchored on the least late of them
+            return Future.all(streams.stream().map(s -> s.awaitType(WireNames.HEARTBEAT, 3)).toList());
           })
           .compose(v -> client.request(new RequestOptions().setMethod(HttpMethod.PUT).setHost("127.0.0.1")
                   .setPort(node.get().gateway().port()).setURI(AdminConfigHandler.PATH))
