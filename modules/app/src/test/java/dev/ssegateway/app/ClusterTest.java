@@ -113,7 +113,8 @@ class ClusterTest {
           SseTestClient onD2 = streams.resultAt(0);
           SseTestClient onD3 = streams.resultAt(1);
           cluster.node("d1").publisher().publish("t", "before");
-          return onD3.awaitType("message", 1)
+          // both streams have it before d1 goes: the event was published while d1 was there
+          return Future.all(onD2.awaitType("message", 1), onD3.awaitType("message", 1))
               .compose(x -> cluster.stop("d1"))
               .compose(x -> {
                 for (int i = 1; i <= 10; i++) {

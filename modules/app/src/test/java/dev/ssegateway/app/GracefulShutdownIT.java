@@ -65,7 +65,7 @@ class GracefulShutdownIT extends GatewayProcesses {
         .put("node_id", "shut")
         .put("http", loopbackHttp())
         .put("retry_ms", retryMs)
-        .put("shutdown", new JsonObject().put("retry_jitter_ms", jitterMs).put("drain_ms", 3000))
+        .put("shutdown", new JsonObject().put("retry_jitter_ms", jitterMs).put("drain_ms", 10_000))
         .put("limits", new JsonObject().put("write_queue_bytes", 64 * 1024 * 1024)));
     try (GatewayProcess p = GatewayProcess.start(dir, List.of(), "-conf", conf.toString())) {
       int port = p.awaitReady(60_000);
@@ -78,7 +78,9 @@ class GracefulShutdownIT extends GatewayProcesses {
       }
       assertTrue(snapshot(text).contains("event: hello"), "stream opened: " + snapshot(text));
 
-      // a client that never reads, owed ~4 MiB: its final frame cannot be written, so the drain lasts drain_ms
+      // a client that never reads, owed ~4 MiB: its final frame cannot be written, so the drain lasts drain_ms (10 s:
+      // the late stream below is tried once this JVM has seen the first stream end, which a loaded machine can delay
+      // by seconds, and it must still find the node draining)
       Socket stuck = new Socket();
       stuck.setReceiveBufferSize(2048);
       stuck.connect(new InetSocketAddress("127.0.0.1", port), 5000);

@@ -42,6 +42,17 @@ class NodeHealthMetricsTest {
                 : Future.failedFuture(path + " answered " + resp.statusCode() + ": " + b))));
   }
 
+  /**
+   * Replaces the conf file as editors and deploy tools do, a new file renamed over it: written in place, a scan of
+   * the node could read it truncated (empty or half-written), a refusal of its own that the counts below would see.
+   */
+  private static Future<Void> replace(Vertx vertx, Path file, String text) {
+    String tmp = file + ".tmp";
+    return vertx.fileSystem().writeFile(tmp, io.vertx.core.buffer.Buffer.buffer(text))
+        .compose(v -> vertx.fileSystem().move(tmp, file.toString(),
+            new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)));
+  }
+
   private static double value(String scrape, String series) {
     Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
     return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
@@ -74,12 +85,11 @@ class NodeHealthMetricsTest {
             assertTrue(value(before, "sse_health_probes_received_total") >= 1, "the app's probe went over the bus");
           });
           scrape.set(before);
-          return vertx.fileSystem().writeFile(conf.toString(),
-                  io.vertx.core.buffer.Buffer.buffer(base.copy().put("heartbeat_ms", 2000).encodePrettily()))
+          return replace(vertx, conf, base.copy().put("heartbeat_ms", 2000).encodePrettily())
               .compose(v -> Await.until(vertx, () -> app.gateway().metrics().scrape()
                   .contains("sse_heartbeat_interval_seconds 2.0"), 10_000, () -> "reload applied"));
         })
-        .compose(v -> vertx.fileSystem().writeFile(conf.toString(), io.vertx.core.buffer.Buffer.buffer("{ broken")))
+        .compose(v -> replace(vertx, conf, "{ broken"))
         .compose(v -> Await.until(vertx, () -> value(app.gateway().metrics().scrape(),
             "sse_config_reloads_total{result=\"rejected\"}") >= 1, 10_000, () -> "rejection counted"))
         .compose(v -> get(client, app.gateway().port(), "/metrics", 200))

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +68,31 @@ class SplitBrainTest {
     }
   }
 
+  /**
+   * A free loopback port below the kernel's ephemeral range. The port is bound later (a Hazelcast member's, an event
+   * bus's, after the other member has started): one from the ephemeral range (what a port-0 bind gives) can meanwhile
+   * be handed to any outgoing connection or port-0 listener, of which the joining members make hundreds; ports below
+   * that range are only taken by explicit binds.
+   */
   private static int freePort() throws IOException {
+    int low = 32768;
+    try {
+      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+          .split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: keep the usual lower bound
+    }
+    if (low > 12_000) {
+      java.util.Random random = java.util.concurrent.ThreadLocalRandom.current();
+      for (int attempt = 0; attempt < 200; attempt++) {
+        int port = 10_000 + random.nextInt(low - 10_000);
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+          return s.getLocalPort();
+        } catch (IOException taken) {
+          // another one
+        }
+      }
+    }
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }

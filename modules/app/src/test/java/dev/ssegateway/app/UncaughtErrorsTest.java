@@ -42,19 +42,24 @@ class UncaughtErrorsTest {
     logger.detachAppender(logged);
   }
 
+  /** The ERROR lines so far; read under the appender's lock, which every append holds (they come from any thread). */
   private List<ILoggingEvent> errorLines() {
-    return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+    synchronized (logged) {
+      return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+    }
   }
 
   @Test
-  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void anExceptionThrownInRunOnContextIsLoggedWithContextAndCounted(Vertx vertx, VertxTestContext ctx) {
     UncaughtErrors errors = UncaughtErrors.install(vertx);
     assertSame(errors, UncaughtErrors.install(vertx), "installing twice keeps one set of counters");
     vertx.runOnContext(v -> {
       throw new IllegalStateException("boom in runOnContext");
     });
-    Await.until(vertx, () -> errors.total() == 1, 5000, () -> "the failure to be counted")
+    // the event loop that failed counts first and logs second: wait for both, not for the count alone
+    Await.until(vertx, () -> errors.total() == 1 && !errorLines().isEmpty(), 10_000,
+            () -> "the failure to be counted and logged: " + errors.toJson() + ", " + errorLines())
         .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
           assertEquals(1, errors.count(UncaughtErrors.NO_VERTICLE), errors.toJson()::encode);
           List<ILoggingEvent> lines = errorLines();
@@ -70,14 +75,14 @@ class UncaughtErrorsTest {
   }
 
   @Test
-  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void anExceptionThatEndsAThreadIsLoggedAndCounted(Vertx vertx) throws InterruptedException {
     UncaughtErrors errors = UncaughtErrors.install(vertx);
     Thread t = new Thread(() -> {
       throw new IllegalArgumentException("thread dies");
     }, "doomed-thread");
     t.start();
-    t.join(5000);
+    t.join(10_000);
     assertEquals(1, errors.count(UncaughtErrors.THREAD), errors.toJson()::encode);
     List<ILoggingEvent> lines = errorLines();
     assertEquals(1, lines.size(), lines::toString);

@@ -417,11 +417,13 @@ class SseClientTest {
           })
           .pause()
           .start();
-      // paused 4 s with the queue full: the response is paused, no byte is read for > 2.5 x 1000 ms
-      vertx.setTimer(4000, t -> {
-        ctx.verify(() -> assertTrue(client.backpressured(), "response should be paused"));
-        client.resume();
-      });
+      // once the queue is full and the response paused, paused 4 s more: no byte is read for > 2.5 x 1000 ms (a
+      // fixed 4 s from the start would count a slow connect on a loaded machine as a pause that never came)
+      dev.ssegateway.testsupport.Await.until(vertx, client::backpressured, 20_000, () -> "the response to be paused")
+          .onComplete(ctx.succeeding(v -> vertx.setTimer(4000, t -> {
+            ctx.verify(() -> assertTrue(client.backpressured(), "response should be paused"));
+            client.resume();
+          })));
     }));
   }
 

@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import static dev.ssegateway.config.Checks.assertOnGrid;
+import static dev.ssegateway.config.Checks.assertSwitchKeepsPhase;
 import static dev.ssegateway.config.Checks.beats;
 import static dev.ssegateway.config.Checks.beatsOf;
 import static dev.ssegateway.config.Checks.check;
@@ -70,14 +72,6 @@ class ConfigVerticleTest {
     return SseTestClient.open(client, node.gateway().port(), STREAM);
   }
 
-  private static void assertGaps(List<Beat> beats, int from, long min, long max) {
-    for (int i = Math.max(1, from); i < beats.size(); i++) {
-      long gap = beats.get(i).atMs() - beats.get(i - 1).atMs();
-      assertTrue(gap >= min && gap <= max, "heartbeat gap " + i + " was " + gap + " ms, expected " + min + ".."
-          + max + "; beats " + beats);
-    }
-  }
-
   private void assertSameStreamStillOpen(SseTestClient s, TestNode node) {
     assertFalse(s.isEnded(), "the stream ended");
     assertEquals(1, s.framesOf(WireNames.HELLO).size(), "one hello: the client never reconnected");
@@ -114,7 +108,7 @@ class ConfigVerticleTest {
               for (int i = first; i < beats.size(); i++) {
                 assertEquals(3000, beats.get(i).heartbeatMs(), "every heartbeat after the switch carries 3000");
               }
-              assertGaps(beats, first, 2700, 3900);
+              assertSwitchKeepsPhase(beats, first, 1000, 3000, 500, 1800);
               assertSameStreamStillOpen(s, node.get());
               assertEquals(3000, node.get().settings().heartbeatMs());
               assertEquals(Source.FILE, node.get().status().source());
@@ -148,7 +142,7 @@ class ConfigVerticleTest {
             .compose(frames -> check(() -> {
               List<Beat> beats = beats(s);
               beats.forEach(b -> assertEquals(3000, b.heartbeatMs(), "the interval stays 3000: " + beats));
-              assertGaps(beats, 1, 2700, 3900);
+              assertOnGrid(beats, 0, 3000, 1800);
               assertSameStreamStillOpen(s, node.get());
               ConfigStatus.Rejection r = node.get().status().lastRejected();
               assertEquals(Source.FILE, r.source());
@@ -208,7 +202,7 @@ class ConfigVerticleTest {
               while (beats.get(first).heartbeatMs() != 2000) {
                 first++;
               }
-              assertGaps(beats, first, 1700, 2900);
+              assertSwitchKeepsPhase(beats, first, 1000, 2000, 500, 1200);
               assertEquals(2000, node.get().settings().heartbeatMs());
               assertSameStreamStillOpen(s, node.get());
               assertEquals(1, log.containing("event=config_accepted source=file changed=[heartbeat_ms: 1000 -> 2000]")
@@ -238,7 +232,7 @@ class ConfigVerticleTest {
             .compose(frames -> check(() -> {
               List<Beat> beats = beats(s);
               beats.forEach(b -> assertEquals(1000, b.heartbeatMs()));
-              assertGaps(beats, 1, 800, 1700);
+              assertOnGrid(beats, 0, 1000, 700);
               assertEquals(TestNode.heartbeat(1000).getInteger("heartbeat_ms"), node.get().settings().heartbeatMs());
               assertEquals("file_unreadable", node.get().status().lastRejected().error());
               assertEquals("no such file", node.get().status().lastRejected().message());

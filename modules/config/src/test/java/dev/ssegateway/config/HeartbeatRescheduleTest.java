@@ -64,7 +64,9 @@ class HeartbeatRescheduleTest {
           })
           .compose(all -> {
             streams.addAll(all.list());
-            return Future.all(streams.stream().map(s -> s.awaitType(WireNames.HEARTBEAT, 1)).toList());
+            // three heartbeats at 1000 ms before the change: the first ones can reach this client's loop late (it
+            // was busy opening 500 streams), and the stream's grid is anchored on the least late of them
+            return Future.all(streams.stream().map(s -> s.awaitType(WireNames.HEARTBEAT, 3)).toList());
           })
           .compose(v -> client.request(new RequestOptions().setMethod(HttpMethod.PUT).setHost("127.0.0.1")
                   .setPort(node.get().gateway().port()).setURI(AdminConfigHandler.PATH))
@@ -85,12 +87,11 @@ class HeartbeatRescheduleTest {
               }
               assertTrue(first >= 1, "a 1000 ms heartbeat came before the change");
               long sinceApply = beats.get(first).atMs() - appliedAt.get();
-              assertTrue(sinceApply <= 2700, "first new heartbeat " + sinceApply + " ms after the change");
+              assertTrue(sinceApply <= 3200, "first new heartbeat " + sinceApply + " ms after the change");
               worstFirst = Math.max(worstFirst, sinceApply);
+              Checks.assertSwitchKeepsPhase(beats, first, 1000, 2000, 500, 1200);
               for (int i = first; i < beats.size(); i++) {
-                long gap = beats.get(i).atMs() - beats.get(i - 1).atMs();
-                assertTrue(gap >= 1700 && gap <= 2700, "gap " + gap + " ms; beats " + beats);
-                worstLateness = Math.max(worstLateness, gap - 2000);
+                worstLateness = Math.max(worstLateness, beats.get(i).atMs() - beats.get(i - 1).atMs() - 2000);
               }
               assertFalse(s.isEnded());
               assertEquals(1, s.framesOf(WireNames.HELLO).size());
