@@ -274,48 +274,51 @@ class SelfAnsweredRefusalsTest {
   private static void assertH2Json(Vertx vertx, int port, NetClientOptions options, Http2Headers headers, int status,
                                    String code) {
     NetClient client = vertx.createNetClient(options); // held to the end: a collected client closes its connections
-    NetSocket socket = client.connect(port, "127.0.0.1").await();
     AtomicReference<Buffer> pending = new AtomicReference<>(Buffer.buffer());
     AtomicReference<Http2Headers> responseHeaders = new AtomicReference<>();
     StringBuilder data = new StringBuilder();
     AtomicReference<String> ended = new AtomicReference<>();
     DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
-    socket.handler(b -> {
-      Buffer in = pending.get().appendBuffer(b);
-      int at = 0;
-      while (in.length() - at >= 9 && in.length() - at >= 9 + in.getMedium(at)) {
-        int length = in.getMedium(at);
-        int type = in.getUnsignedByte(at + 3);
-        int flags = in.getUnsignedByte(at + 4);
-        int stream = in.getInt(at + 5) & 0x7fffffff;
-        Buffer payload = in.getBuffer(at + 9, at + 9 + length);
-        at += 9 + length;
-        if (type == 4 && (flags & 1) == 0) {
-          socket.write(Buffer.buffer(frame(4, 1, 0, new byte[0]))); // SETTINGS ack
-        } else if (type == 1 && stream == 1) {
-          int from = (flags & 0x8) != 0 ? 1 : 0; // PADDED: pad length first, padding last
-          int to = payload.length() - ((flags & 0x8) != 0 ? payload.getUnsignedByte(0) : 0);
-          from += (flags & 0x20) != 0 ? 5 : 0; // PRIORITY: dependency and weight
-          try {
-            responseHeaders.set(decoder.decodeHeaders(1, Unpooled.wrappedBuffer(payload.getBytes(from, to))));
-          } catch (Exception e) {
-            ended.set("undecodable headers: " + e);
+    // the handler is set and the preface written in one task of the socket's loop: the server's SETTINGS (sent as
+    // soon as the TLS handshake is done) cannot be acknowledged before the preface is on its way
+    client.connect(port, "127.0.0.1").compose(socket -> {
+      socket.handler(b -> {
+        Buffer in = pending.get().appendBuffer(b);
+        int at = 0;
+        while (in.length() - at >= 9 && in.length() - at >= 9 + in.getMedium(at)) {
+          int length = in.getMedium(at);
+          int type = in.getUnsignedByte(at + 3);
+          int flags = in.getUnsignedByte(at + 4);
+          int stream = in.getInt(at + 5) & 0x7fffffff;
+          Buffer payload = in.getBuffer(at + 9, at + 9 + length);
+          at += 9 + length;
+          if (type == 4 && (flags & 1) == 0) {
+            socket.write(Buffer.buffer(frame(4, 1, 0, new byte[0]))); // SETTINGS ack
+          } else if (type == 1 && stream == 1) {
+            int from = (flags & 0x8) != 0 ? 1 : 0; // PADDED: pad length first, padding last
+            int to = payload.length() - ((flags & 0x8) != 0 ? payload.getUnsignedByte(0) : 0);
+            from += (flags & 0x20) != 0 ? 5 : 0; // PRIORITY: dependency and weight
+            try {
+              responseHeaders.set(decoder.decodeHeaders(1, Unpooled.wrappedBuffer(payload.getBytes(from, to))));
+            } catch (Exception e) {
+              ended.set("undecodable headers: " + e);
+            }
+          } else if (type == 0 && stream == 1) {
+            data.append(payload.toString(StandardCharsets.UTF_8));
+          } else if (type == 3 && stream == 1 || type == 7) {
+            ended.set((type == 3 ? "RST_STREAM " : "GOAWAY ") + payload);
           }
-        } else if (type == 0 && stream == 1) {
-          data.append(payload.toString(StandardCharsets.UTF_8));
-        } else if (type == 3 && stream == 1 || type == 7) {
-          ended.set((type == 3 ? "RST_STREAM " : "GOAWAY ") + payload);
+          if ((type == 0 || type == 1) && stream == 1 && (flags & 1) != 0) {
+            ended.compareAndSet(null, "end");
+          }
         }
-        if ((type == 0 || type == 1) && stream == 1 && (flags & 1) != 0) {
-          ended.compareAndSet(null, "end");
-        }
-      }
-      pending.set(in.getBuffer(at, in.length())); // keep only the unparsed tail
-    });
-    Buffer out = Buffer.buffer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "ISO-8859-1");
-    out.appendBytes(frame(4, 0, 0, new byte[0]));
-    out.appendBytes(frame(1, 0x4 | 0x1, 1, encode(headers)));
-    socket.write(out).await();
+        pending.set(in.getBuffer(at, in.length())); // keep only the unparsed tail
+      });
+      Buffer out = Buffer.buffer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "ISO-8859-1");
+      out.appendBytes(frame(4, 0, 0, new byte[0]));
+      out.appendBytes(frame(1, 0x4 | 0x1, 1, encode(headers)));
+      return socket.write(out).map(socket);
+    }).await();
     Await.until(vertx, () -> ended.get() != null, WAIT_MS, () -> "stream 1 to end; headers " + responseHeaders.get()
         + " data " + data).await();
     String what = headers + " -> " + ended.get() + " " + responseHeaders.get() + " " + data;
