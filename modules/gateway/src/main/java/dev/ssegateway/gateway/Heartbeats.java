@@ -192,14 +192,19 @@ final class Heartbeats {
     }
   }
 
-  /** A stream whose write queue is over its bound, or whose paced replay made no progress for an interval, is slow. */
+  /**
+   * A stream whose write queue is over its bound, or whose paced replay made no progress in the interval before this
+   * heartbeat was due, is slow. That interval ends at the due time, not at now: a loop that ran late (a long GC
+   * pause, a starved CPU) stalled every socket's progress itself, and must not blame a client that was reading.
+   */
   private void beat(StreamConnection c) {
     long now = tickNowMs;
+    long due = c.dueMs();
     c.lastHeartbeatMs = now;
-    schedule.add(c, nextDue(c.dueMs(), intervalMs, now)); // still counted: taken out by this tick, back in at once
+    schedule.add(c, nextDue(due, intervalMs, now)); // still counted: taken out by this tick, back in at once
     boolean slow;
     try {
-      slow = !c.writeShared(chunk) || c.replayStalledSince(now - intervalMs);
+      slow = !c.writeShared(chunk) || c.replayStalledSince(Math.min(due, now) - intervalMs);
     } catch (RuntimeException | OutOfMemoryError e) {
       slow = true; // no memory for this stream's write: it resumes later, the tick goes on with the others
     }

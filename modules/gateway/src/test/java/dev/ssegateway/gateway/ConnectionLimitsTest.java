@@ -35,7 +35,9 @@ class ConnectionLimitsTest {
       options.putHeader(header, value);
     }
     return client.request(options).compose(r -> r.send().compose(resp -> resp.body().map(body -> result(resp, body
-        .toString()))));
+            .toString()))))
+        // the client stays reachable until the answer: Vert.x 5 closes the connections of a garbage-collected client
+        .andThen(ar -> java.lang.ref.Reference.reachabilityFence(client));
   }
 
   private static JsonObject result(HttpClientResponse resp, String body) {

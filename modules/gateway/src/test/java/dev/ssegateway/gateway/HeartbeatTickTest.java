@@ -1,5 +1,6 @@
 package dev.ssegateway.gateway;
 
+import dev.ssegateway.core.Cursor;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The lane's heartbeat timer on a clock the test turns: it is set for the next tick that has a stream due (a lane
  * whose streams are not due does not wake every tick), one tick writes every stream due in it and counts them
- * once, no timer is left without streams, and a live change to a shorter interval brings the timer forward.
+ * once, no timer is left without streams, a live change to a shorter interval brings the timer forward, and a loop
+ * that ran late blames no replaying stream for the stall it caused itself.
  */
 class HeartbeatTickTest {
 
@@ -72,6 +74,42 @@ class HeartbeatTickTest {
       }
     };
     return new StreamConnection(target, Set.of("t"), "test");
+  }
+
+  /** A replay far longer than any piece the tests let the socket take: the stream stays in its paced replay. */
+  private static List<EncodedEvent> longReplay() {
+    List<EncodedEvent> events = new ArrayList<>();
+    for (long seq = 1; seq <= 100; seq++) {
+      events.add(new EncodedEvent("t", "p", seq, seq, Cursor.EMPTY.advance("p", seq), "message", "x".repeat(1000), 0,
+          0));
+    }
+    return events;
+  }
+
+  @Test
+  void aLoopThatRanLateBlamesNoReadingReplayButOneThatTookNothingWhileTheLoopRanIsCut() {
+    TestTimers timers = new TestTimers();
+    List<StreamConnection> slow = new ArrayList<>();
+    Heartbeats hb = new Heartbeats(timers, () -> timers.now, new GatewayStats(), 1_000, false, slow::add);
+    List<Long> beats = new ArrayList<>();
+    StreamConnection reading = stream(timers, beats);
+    StreamConnection stuck = stream(timers, beats);
+    reading.startReplay(longReplay(), 64 * 1024, 0);
+    stuck.startReplay(longReplay(), 64 * 1024, 0);
+    hb.start(reading, 0);
+    hb.start(stuck, 0);
+    // the reading client's socket takes a piece at 900 ms, then the loop stalls for 2.3 s (a long GC pause, a starved
+    // CPU): the heartbeats due at 1,000 ms run at 3,300 ms, when no socket could have taken anything for 2.4 s
+    reading.pieceWritten(0, 900);
+    timers.now = 3_300;
+    timers.runUntil(3_300);
+    assertEquals(2, beats.size(), "both heartbeats were written, late");
+    assertEquals(List.of(), slow, "the loop's own stall is not the clients'");
+    // on time again: the replay that has taken nothing for a whole interval before its next heartbeat is cut, the
+    // reading one (it takes pieces again once the loop runs) is not
+    reading.pieceWritten(0, 3_400);
+    timers.runUntil(4_100);
+    assertEquals(List.of(stuck), slow);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
+import java.lang.ref.Reference;
 import java.util.function.Predicate;
 
 /** Plain HTTP requests to a gateway under test, and polling one until its answer satisfies a condition. */
@@ -22,7 +23,10 @@ final class Http {
     return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
             .setURI(path))
         // body() in send()'s own listener: one composition further a small answer may have ended
-        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString()))));
+        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString()))))
+        // the client stays reachable until the answer: Vert.x 5 closes the connections of a client that is garbage
+        // collected ("Pool closed"), and a caller may hold it nowhere else (an inline createHttpClient(), a chain)
+        .andThen(ar -> Reference.reachabilityFence(client));
   }
 
   /** GETs {@code path} every 50 ms until the answer satisfies {@code until}; fails after {@code timeoutMs}. */

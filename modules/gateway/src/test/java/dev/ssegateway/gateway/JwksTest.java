@@ -170,7 +170,13 @@ class JwksTest {
             .put("body", b.succeeded() && b.result().length() > 0 ? b.result().toJsonObject() : new JsonObject())));
       }
     }));
-    return result.future().await(30, TimeUnit.SECONDS);
+    try {
+      return result.future().await(30, TimeUnit.SECONDS);
+    } finally {
+      // the client stays reachable until the answer: Vert.x 5 closes the connections of a garbage-collected client
+      // ("Pool closed"), and subscribe() holds it nowhere else
+      java.lang.ref.Reference.reachabilityFence(client);
+    }
   }
 
   /** Lets {@code ms} pass on the Vert.x clock between two polls. */

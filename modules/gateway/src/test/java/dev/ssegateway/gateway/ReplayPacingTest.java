@@ -116,7 +116,15 @@ class ReplayPacingTest {
       long start = System.currentTimeMillis();
       SseTestClient reader = SseTestClient.open(http, g.port(), "/events?topic=big", resumeFrom(from))
           .await(20, TimeUnit.SECONDS);
-      List<SseFrame> got = reader.awaitType("message", events).await(30, TimeUnit.SECONDS);
+      List<SseFrame> got;
+      try {
+        got = reader.awaitType("message", events).await(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // says whether the reader was cut (its stream ended) or its replay stalled, and how far it got
+        throw new AssertionError("the reader's replay did not complete in 30 s: stream ended " + reader.isEnded()
+            + ", " + SseTestClient.count(reader.frames(), "message") + " of " + events + " events; " + stats.toJson(),
+            e);
+      }
       long replayMs = System.currentTimeMillis() - start;
 
       waitFor(() -> stats.slowConsumersCut.sum() >= clients, 30_000, "the silent resumers to be cut: "
