@@ -74,7 +74,10 @@ class ReplayPacingTest {
     int budget = 64 * 1024;
     Gateway g = Gateway.deploy(vertx, TestSettings.of(new JsonObject()
         .put("limits.write_queue_bytes", budget)
-        .put("heartbeat_ms", 1000)
+        // 2 s: the reader shares this JVM (and its 2 cores) with the node and the 20 silent clients; on a loaded
+        // machine its client can take nothing for a second while it parses 57 MiB, and would be cut for it as fairly
+        // as the silent ones (it failed 1 run in ~75 under 3 CPU burners at 1 s). The silent ones are cut either way.
+        .put("heartbeat_ms", 2000)
         .put("history.max_events", events)), "n1").await(20, TimeUnit.SECONDS);
     GatewayStats stats = g.stats();
     HttpClient http = vertx.createHttpClient();
