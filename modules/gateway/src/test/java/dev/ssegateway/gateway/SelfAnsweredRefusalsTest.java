@@ -3,30 +3,20 @@ package dev.ssegateway.gateway;
 import dev.ssegateway.testsupport.Await;
 import dev.ssegateway.testsupport.RawHttp;
 import dev.ssegateway.testsupport.TestSettings;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemTrustOptions;
-import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -273,79 +263,18 @@ class SelfAnsweredRefusalsTest {
   /** Sends {@code headers} as the one request of an HTTP/2 connection (TLS per {@code options}); asserts JSON. */
   private static void assertH2Json(Vertx vertx, int port, NetClientOptions options, Http2Headers headers, int status,
                                    String code) {
-    NetClient client = vertx.createNetClient(options); // held to the end: a collected client closes its connections
-    AtomicReference<Buffer> pending = new AtomicReference<>(Buffer.buffer());
-    AtomicReference<Http2Headers> responseHeaders = new AtomicReference<>();
-    StringBuilder data = new StringBuilder();
-    AtomicReference<String> ended = new AtomicReference<>();
-    DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
-    // the handler is set and the preface written in one task of the socket's loop: the server's SETTINGS (sent as
-    // soon as the TLS handshake is done) cannot be acknowledged before the preface is on its way
-    client.connect(port, "127.0.0.1").compose(socket -> {
-      socket.handler(b -> {
-        Buffer in = pending.get().appendBuffer(b);
-        int at = 0;
-        while (in.length() - at >= 9 && in.length() - at >= 9 + in.getMedium(at)) {
-          int length = in.getMedium(at);
-          int type = in.getUnsignedByte(at + 3);
-          int flags = in.getUnsignedByte(at + 4);
-          int stream = in.getInt(at + 5) & 0x7fffffff;
-          Buffer payload = in.getBuffer(at + 9, at + 9 + length);
-          at += 9 + length;
-          if (type == 4 && (flags & 1) == 0) {
-            socket.write(Buffer.buffer(frame(4, 1, 0, new byte[0]))); // SETTINGS ack
-          } else if (type == 1 && stream == 1) {
-            int from = (flags & 0x8) != 0 ? 1 : 0; // PADDED: pad length first, padding last
-            int to = payload.length() - ((flags & 0x8) != 0 ? payload.getUnsignedByte(0) : 0);
-            from += (flags & 0x20) != 0 ? 5 : 0; // PRIORITY: dependency and weight
-            try {
-              responseHeaders.set(decoder.decodeHeaders(1, Unpooled.wrappedBuffer(payload.getBytes(from, to))));
-            } catch (Exception e) {
-              ended.set("undecodable headers: " + e);
-            }
-          } else if (type == 0 && stream == 1) {
-            data.append(payload.toString(StandardCharsets.UTF_8));
-          } else if (type == 3 && stream == 1 || type == 7) {
-            ended.set((type == 3 ? "RST_STREAM " : "GOAWAY ") + payload);
-          }
-          if ((type == 0 || type == 1) && stream == 1 && (flags & 1) != 0) {
-            ended.compareAndSet(null, "end");
-          }
-        }
-        pending.set(in.getBuffer(at, in.length())); // keep only the unparsed tail
-      });
-      Buffer out = Buffer.buffer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "ISO-8859-1");
-      out.appendBytes(frame(4, 0, 0, new byte[0]));
-      out.appendBytes(frame(1, 0x4 | 0x1, 1, encode(headers)));
-      return socket.write(out).map(socket);
-    }).await();
-    Await.until(vertx, () -> ended.get() != null, WAIT_MS, () -> "stream 1 to end; headers " + responseHeaders.get()
-        + " data " + data).await();
-    String what = headers + " -> " + ended.get() + " " + responseHeaders.get() + " " + data;
-    assertEquals("end", ended.get(), what);
-    assertEquals(String.valueOf(status), String.valueOf(responseHeaders.get().status()), what);
-    assertTrue(String.valueOf(responseHeaders.get().get("content-type")).startsWith("application/json"), what);
-    JsonObject body = new JsonObject(data.toString());
+    RawH2 c = RawH2.connect(vertx, port, options).await();
+    c.headers(1, headers, true).await();
+    RawH2.Stream s = c.stream(1);
+    Await.until(vertx, () -> s.ended || s.reset != null || c.goAway != null, WAIT_MS,
+        () -> "stream 1 to end: " + s).await();
+    String what = headers + " -> " + s + (c.goAway == null ? "" : " GOAWAY " + c.goAway);
+    assertTrue(s.ended && s.reset == null && c.goAway == null, what);
+    assertEquals(String.valueOf(status), String.valueOf(s.headers.status()), what);
+    assertTrue(String.valueOf(s.headers.get("content-type")).startsWith("application/json"), what);
+    JsonObject body = new JsonObject(s.data.toString());
     assertEquals(code, body.getString("error"), what);
     assertTrue(body.getString("message", "").length() > 10, what);
-    client.close().await();
-  }
-
-  private static byte[] encode(Http2Headers headers) {
-    ByteBuf block = Unpooled.buffer();
-    try {
-      new DefaultHttp2HeadersEncoder(Http2HeadersEncoder.NEVER_SENSITIVE, false).encodeHeaders(1, headers, block);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    byte[] bytes = new byte[block.readableBytes()];
-    block.readBytes(bytes);
-    return bytes;
-  }
-
-  private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-    Buffer b = Buffer.buffer().appendMedium(payload.length).appendByte((byte) type).appendByte((byte) flags)
-        .appendInt(stream).appendBytes(payload);
-    return b.getBytes();
+    c.close().await();
   }
 }
