@@ -188,8 +188,8 @@ final class HttpRefusals {
    * Refuses an HTTP/2 request over the limits an HTTP/1.1 request is held to, which the HTTP/2 codec does not check
    * itself (it bounds the whole header list only): fields other than pseudo-headers over {@code maxHeaderBytes} as
    * HTTP/1.1 lines would take (name, {@code ": "}, value) get 431 {@code headers_too_large}, a {@code :method} and
-   * {@code :path} longer than a request line of {@code maxLineBytes} 414 {@code uri_too_long}. The connection, whose framing is not in doubt, stays open. Returns whether
-   * it refused.
+   * {@code :path} longer than a request line of {@code maxLineBytes} 414 {@code uri_too_long}. The connection, whose
+   * framing is not in doubt, stays open. Returns whether it refused.
    */
   static boolean refusedHttp2Head(HttpServerRequest request, GatewayStats stats, int maxHeaderBytes,
                                   int maxLineBytes) {
@@ -201,18 +201,11 @@ final class HttpRefusals {
     String message;
     String uri = request.uri(); // none for a CONNECT
     long line = request.method().name().length() + 1L + (uri == null ? 0 : uri.length()) + " HTTP/1.1".length();
-    long fields = 0;
-    for (Map.Entry<String, String> field : request.headers()) {
-      if (field.getKey().startsWith(":")) {
-        continue;
-      }
-      fields += field.getKey().length() + 2L + field.getValue().length();
-    }
     if (line > maxLineBytes) {
       status = 414;
       code = "uri_too_long";
       message = "the :path is longer than the server accepts (see docs/operating.md, Limits)";
-    } else if (fields > maxHeaderBytes) {
+    } else if (fieldBytes(request) > maxHeaderBytes) {
       status = 431;
       code = "headers_too_large";
       message = "the request headers are larger than limits.max_header_bytes";
@@ -222,6 +215,17 @@ final class HttpRefusals {
     refusedBeforeRequest(stats, status, code, message, peer(request));
     HttpErrors.send(request.response(), status, code, message);
     return true;
+  }
+
+  /** The bytes of {@code request}'s fields other than pseudo-headers as HTTP/1.1 lines would take (no line ends). */
+  private static long fieldBytes(HttpServerRequest request) {
+    long bytes = 0;
+    for (Map.Entry<String, String> field : request.headers()) {
+      if (!field.getKey().startsWith(":")) {
+        bytes += field.getKey().length() + 2L + field.getValue().length();
+      }
+    }
+    return bytes;
   }
 
   /** The innermost message of a routing failure (vertx-web wraps decoding errors in a plain "Bad Request"). */
